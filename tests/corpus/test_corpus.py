@@ -114,9 +114,7 @@ def unlisted_names(text: str) -> list[str]:
     that is not that person's (for example a wrong contact made up from a real first name).
     """
     found = [
-        m.group(1)
-        for m in _FIELD_NAME.finditer(text)
-        if m.group(1) not in allowlist.PERSON_NAMES
+        m.group(1) for m in _FIELD_NAME.finditer(text) if m.group(1) not in allowlist.PERSON_NAMES
     ]
     for m in _GIVEN_THEN_SURNAME.finditer(text):
         given, surname = m.groups()
