@@ -1,0 +1,7 @@
+"""`python -m evals` is `assistant eval`."""
+
+import sys
+
+from evals.cli import main
+
+sys.exit(main())
