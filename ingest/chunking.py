@@ -10,7 +10,6 @@ paragraphs and lists out of `chunk.text` alone.
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from dataclasses import dataclass, field
 
@@ -58,13 +57,13 @@ class _Piece:
     """A section, or a paragraph-aligned part of an oversized one, ready to be joined."""
 
     headings: list[tuple[int, str]]
-    blocks: list[str]
+    blocks: list[_Block]
     group: tuple[str, ...]
 
     @property
     def text(self) -> str:
         lines = ["#" * level + " " + text for level, text in self.headings]
-        return "\n\n".join(lines + self.blocks)
+        return "\n\n".join(lines + [block.text for block in self.blocks])
 
     @property
     def words(self) -> int:
@@ -122,48 +121,77 @@ def _glue_lead_ins(blocks: list[_Block]) -> list[_Block]:
     return out
 
 
-def _split_paragraph(text: str, limit: int) -> list[str]:
+def _partition(sizes: list[int], limit: int, floor: int) -> list[list[int]]:
+    """Indices of `sizes` cut into contiguous groups of at most `limit` words.
+
+    Fewest groups first, then fewest groups under `floor`, then the most even sizes: a greedy cut
+    would leave a small last part. A unit bigger than `limit` (a long list) is a group alone.
+    """
+    n = len(sizes)
+    best: list[tuple[tuple[int, int, int], int]] = [((0, 0, 0), -1)] + [((n + 1, 0, 0), -1)] * n
+    for end in range(1, n + 1):
+        total = 0
+        for start in range(end - 1, -1, -1):
+            total += sizes[start]
+            if total > limit and start < end - 1:
+                break
+            groups, small, spread = best[start][0]
+            slack = max(limit - total, 0)
+            cost = (groups + 1, small + (total < floor), spread + slack * slack)
+            if cost < best[end][0]:
+                best[end] = (cost, start)
+    cuts, end = [], n
+    while end > 0:
+        start = best[end][1]
+        cuts.append(list(range(start, end)))
+        end = start
+    return cuts[::-1]
+
+
+def _split_paragraph(text: str, limit: int, floor: int) -> list[str]:
     """A paragraph too long for one chunk, cut at sentence ends (by word count as a last resort)."""
-    pieces: list[list[str]] = [[]]
+    sentences: list[str] = []
     for sentence in _SENTENCE_END.split(" ".join(text.split())):
         words = sentence.split()
-        if count_words(" ".join(words)) > limit:  # no sentence end in sight: cut by words
-            pieces += [words[i : i + limit] for i in range(0, len(words), limit)] + [[]]
-            continue
-        if count_words(" ".join(pieces[-1] + words)) > limit:
-            pieces.append([])
-        pieces[-1].extend(words)
-    return [" ".join(words) for words in pieces if words]
+        sentences += [" ".join(words[i : i + limit]) for i in range(0, len(words), limit)]
+    groups = _partition([count_words(s) for s in sentences], limit, floor)
+    return [" ".join(sentences[i] for i in group) for group in groups]
 
 
-def _pieces(section: _Section, max_words: int) -> list[_Piece]:
-    """The section whole if it fits, else parts cut at paragraph ends, each with its heading."""
-    whole = _Piece(section.headings, [b.text for b in section.blocks], section.group)
+def _pieces(section: _Section, min_words: int, max_words: int) -> list[_Piece]:
+    """The section whole if it fits, else even parts cut at paragraph ends, each with a heading."""
+    whole = _Piece(section.headings, section.blocks, section.group)
     if whole.words <= max_words:
         return [whole]
     heading_words = count_words(" ".join(text for _, text in section.headings))
     limit = max(max_words - heading_words, max_words // 2)
-    blocks: list[_Block] = []
+    floor = max(min_words - heading_words, 0)
+    units: list[_Block] = []
     for block in section.blocks:
         if block.kind == "para" and block.words > limit:
-            blocks.extend(_Block(part, "para") for part in _split_paragraph(block.text, limit))
+            units += [_Block(part, "para") for part in _split_paragraph(block.text, limit, floor)]
         else:
-            blocks.append(block)  # an oversized list or table stays whole
-    body_words = sum(b.words for b in blocks)
-    target = math.ceil(body_words / math.ceil(body_words / limit))  # balanced parts
-    groups: list[list[str]] = [[]]
-    size = 0
-    for block in blocks:
-        if groups[-1] and (size >= target or size + block.words > limit):
-            groups.append([])
-            size = 0
-        groups[-1].append(block.text)
-        size += block.words
-    # Later parts repeat only the innermost heading: enough to stay self-contained.
+            units.append(block)  # an oversized list or table stays whole
+    groups = _partition([unit.words for unit in units], limit, floor)
     return [
-        _Piece(section.headings if n == 0 else section.headings[-1:], texts, section.group)
-        for n, texts in enumerate(groups)
+        _Piece(_continued(section.headings, n), [units[i] for i in group], section.group)
+        for n, group in enumerate(groups)
     ]
+
+
+def _continued(headings: list[tuple[int, str]], part: int) -> list[tuple[int, str]]:
+    """Later parts of a section repeat only its innermost heading: enough to stay self-contained."""
+    return headings if part == 0 else headings[-1:]
+
+
+def _fill(piece: _Piece, room: int, min_rest: int) -> tuple[_Piece | None, _Piece]:
+    """The most leading blocks of `piece` that fit in `room`, leaving at least `min_rest` words."""
+    for k in range(len(piece.blocks) - 1, 0, -1):
+        head = _Piece(piece.headings, piece.blocks[:k], piece.group)
+        rest = _Piece(_continued(piece.headings, 1), piece.blocks[k:], piece.group)
+        if head.words <= room and rest.words >= min_rest:
+            return head, rest
+    return None, piece
 
 
 def _join(pieces: list[_Piece], min_words: int, max_words: int) -> list[list[_Piece]]:
@@ -172,6 +200,13 @@ def _join(pieces: list[_Piece], min_words: int, max_words: int) -> list[list[_Pi
     chunks: list[list[_Piece]] = []
     size = 0
     for piece in pieces:
+        if chunks and size < min_words and size + piece.words > max_words:
+            # A short chunk before a section that does not fit: top it up with that section's
+            # first paragraphs rather than leave it short.
+            head, piece = _fill(piece, max_words - size, min_words)
+            if head is not None:
+                chunks[-1].append(head)
+                size += head.words
         words = piece.words
         if (
             not chunks
@@ -183,7 +218,7 @@ def _join(pieces: list[_Piece], min_words: int, max_words: int) -> list[list[_Pi
             size = 0
         chunks[-1].append(piece)
         size += words
-    # A chunk left under min_words (before an oversized piece, or at the end) joins a neighbour.
+    # A chunk still under min_words (at the end, or beside an oversized list) joins a neighbour.
     merged: list[list[_Piece]] = []
     for chunk in chunks:
         if (
@@ -202,19 +237,25 @@ def _words(chunk: list[_Piece]) -> int:
 
 
 def _section_name(chunk: list[_Piece], title: str) -> str:
-    """Headings of the chunk's sections, ' / '-joined; the document title is already `title`."""
-    headings = [heading for piece in chunk for heading in piece.headings]
-    texts = [text for level, text in headings if not (level == 1 and text == title)]
+    """Headings of the chunk's sections, ' / '-joined.
+
+    The document title counts only when text sits under it directly (an introduction); a bare
+    '# Title' riding along with the first section would just repeat `title`.
+    """
     names: list[str] = []
-    for text in texts or [text for _, text in headings]:
-        if not names or names[-1] != text:
-            names.append(text)
+    for piece in chunk:
+        headings = piece.headings
+        if len(headings) > 1 and headings[0] == (1, title):
+            headings = headings[1:]
+        for _, text in headings:
+            if not names or names[-1] != text:
+                names.append(text)
     return " / ".join(names)
 
 
 def chunk_document(doc: Document, min_words: int = 100, max_words: int = 250) -> list[Chunk]:
     """The document's chunks, in order; the same document always gives the same chunks and ids."""
-    pieces = [p for s in _parse_sections(doc.text) for p in _pieces(s, max_words)]
+    pieces = [p for s in _parse_sections(doc.text) for p in _pieces(s, min_words, max_words)]
     chunks: list[Chunk] = []
     seen: dict[str, int] = {}
     for position, group in enumerate(_join(pieces, min_words, max_words)):
