@@ -1,0 +1,161 @@
+"""The FastAPI application: `create_app(settings, assistant=None, feedback=None, memory=None)`.
+
+Tests inject a fake assistant, a feedback store and a memory; `assistant serve` passes nothing and
+the lifespan builds the real pipeline (imported lazily, so importing the API stays cheap).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from asgi_correlation_id import CorrelationIdMiddleware
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
+from starlette.concurrency import run_in_threadpool
+
+from assistant.api.errors import install_error_handlers
+from assistant.api.i18n import privacy_text
+from assistant.api.middleware import (
+    AccessLogMiddleware,
+    RateLimitMiddleware,
+    SecurityHeadersMiddleware,
+)
+from assistant.api.routes import admin, ask, health, openai_compat, search, telegram, web
+from assistant.api.routes import feedback as feedback_routes
+from assistant.feedback import FeedbackStore
+from assistant.memory import ConversationMemory
+from assistant.settings import Settings
+
+log = logging.getLogger("assistant.api")
+
+PURGE_INTERVAL_S = 3600.0
+
+
+def _description(settings: Settings) -> str:
+    return (
+        "An AI assistant answering from published documents about the innovation ecosystem "
+        "agreement between the City of Tampere and the Finnish state, in English, Finnish and "
+        "Swedish, with numbered sources.\n\n"
+        "**Privacy.** "
+        + privacy_text("en", settings.feedback_retention_days, settings.memory_ttl_minutes)
+        + "\n\nAdmin routes need `Authorization: Bearer <ADMIN_API_KEY>`; they are disabled "
+        "when no key is configured. Requests are rate limited per client (429 with Retry-After)."
+    )
+
+
+async def _purge_periodically(store: FeedbackStore, interval_s: float) -> None:
+    """Retention is a promise: delete expired answers and feedback every hour, not only at start."""
+    while True:
+        await asyncio.sleep(interval_s)
+        try:
+            n = await run_in_threadpool(store.purge_expired)
+            if n:
+                log.info("purged %d expired feedback rows", n)
+        except Exception:
+            log.exception("feedback purge failed")
+
+
+async def _start_telegram(app: FastAPI, settings: Settings) -> Any:
+    """Run the Telegram bot in this process (the store's single owner) when a token is set."""
+    if not settings.telegram_bot_token.get_secret_value():
+        return None
+    try:
+        from bots.telegram.embedded import EmbeddedBot
+    except ImportError as exc:
+        log.warning("TELEGRAM_BOT_TOKEN is set but the bot cannot be loaded: %s", exc)
+        return None
+    bot = EmbeddedBot(settings, app.state.assistant, app.state.feedback, app.state.memory)
+    await bot.start()
+    log.info("Telegram bot started in-process (%s mode)", settings.telegram_mode)
+    return bot
+
+
+def create_app(
+    settings: Settings,
+    assistant: Any = None,
+    feedback: FeedbackStore | None = None,
+    memory: ConversationMemory | None = None,
+) -> FastAPI:
+    """Build the app; components not passed in are created in the lifespan from `settings`."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned_store = app.state.feedback is None
+        if owned_store:
+            app.state.feedback = FeedbackStore(
+                settings.database_url, settings.feedback_retention_days
+            )
+        purged = await run_in_threadpool(app.state.feedback.purge_expired)
+        if purged:
+            log.info("purged %d expired feedback rows at startup", purged)
+        purger = asyncio.create_task(_purge_periodically(app.state.feedback, PURGE_INTERVAL_S))
+        if app.state.assistant is None:
+            from assistant.pipeline import Assistant
+
+            built = await run_in_threadpool(Assistant.from_settings, settings)
+            await run_in_threadpool(built.warm_up)
+            app.state.assistant = built
+        bot = None
+        try:
+            bot = await _start_telegram(app, settings)
+        except Exception:
+            log.exception("the Telegram bot failed to start; the API runs without it")
+        app.state.telegram_bot = bot
+        try:
+            yield
+        finally:
+            if bot is not None:
+                with contextlib.suppress(Exception):
+                    await bot.stop()
+            purger.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await purger
+            if owned_store:
+                app.state.feedback.close()
+
+    app = FastAPIOffline(
+        title="Tampere ecosystem-agreement assistant",
+        version="0.1.0",
+        description=_description(settings),
+        lifespan=lifespan,
+        max_body_size=settings.max_body_bytes,
+        static_url="/docs-static",
+    )
+    app.state.settings = settings
+    app.state.assistant = assistant
+    app.state.feedback = feedback
+    app.state.memory = memory or ConversationMemory(
+        settings.memory_max_turns, settings.memory_ttl_minutes
+    )
+    app.state.telegram_bot = None
+    app.state.reindex_job = admin.ReindexJob()
+
+    install_error_handlers(app, settings.max_body_bytes)
+    for module in (health, ask, openai_compat, search, feedback_routes, admin, web, telegram):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
+
+    # Added inner to outer: the request id wraps everything, so every log line carries it.
+    app.add_middleware(
+        RateLimitMiddleware,
+        per_minute=settings.rate_limit_per_minute,
+        enabled=settings.rate_limit_enabled,
+    )
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["Retry-After", "X-Request-ID"],
+        )
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(AccessLogMiddleware)
+    app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
+    return app

@@ -1,0 +1,147 @@
+"""Pure-ASGI middleware: per-client rate limit, security headers, access log.
+
+Pure ASGI (not BaseHTTPMiddleware) so streamed answers pass through untouched, piece by piece.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+
+from limits import RateLimitItemPerMinute
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("assistant.api.access")
+
+# The chat page and the API: scripts and styles only from this origin, nothing inline.
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+# Swagger UI and ReDoc pages start themselves with one inline script (their assets are local).
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+DOCS_PATHS = ("/docs", "/redoc")
+
+
+async def send_json(send: Send, status: int, body: dict, headers: dict[str, str] | None = None):
+    """Answer directly from middleware with the same error shape as the routes."""
+    raw = json.dumps(body).encode()
+    head = [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())]
+    head += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": head})
+    await send({"type": "http.response.body", "body": raw})
+
+
+class RateLimitMiddleware:
+    """A moving one-minute window per client address on the API paths; 429 with Retry-After."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        per_minute: int,
+        enabled: bool = True,
+        prefixes: tuple[str, ...] = ("/v1/",),
+    ) -> None:
+        self.app = app
+        self.enabled = enabled
+        self.prefixes = prefixes
+        self.item = RateLimitItemPerMinute(per_minute)
+        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            not self.enabled
+            or scope["type"] != "http"
+            or scope.get("method") == "OPTIONS"
+            or not scope["path"].startswith(self.prefixes)
+        ):
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        key = client[0] if client else "unknown"
+        if not self.limiter.hit(self.item, key):
+            reset_at, _remaining = self.limiter.get_window_stats(self.item, key)
+            retry_after = max(1, math.ceil(reset_at - time.time()))
+            await send_json(
+                send,
+                429,
+                {
+                    "error": "rate_limited",
+                    "detail": (
+                        f"Too many requests: the limit is {self.item.amount} per minute. "
+                        f"Try again in {retry_after} s."
+                    ),
+                },
+                {"Retry-After": str(retry_after)},
+            )
+            return
+        await self.app(scope, receive, send)
+
+
+class SecurityHeadersMiddleware:
+    """Content-Security-Policy and friends on every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        csp = DOCS_CSP if scope["path"].startswith(DOCS_PATHS) else PAGE_CSP
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {k.lower() for k, _ in headers}
+                extra = {
+                    b"content-security-policy": csp.encode(),
+                    b"x-content-type-options": b"nosniff",
+                    b"referrer-policy": b"no-referrer",
+                    b"x-frame-options": b"DENY",
+                }
+                headers += [(k, v) for k, v in extra.items() if k not in names]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class AccessLogMiddleware:
+    """One info line per request: method, path (never the query: it may hold a question), status."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 0
+
+        async def record_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record_status)
+        finally:
+            log.info(
+                "%s %s %s %.0fms",
+                scope.get("method"),
+                scope["path"],
+                status or 500,
+                (time.perf_counter() - start) * 1000,
+            )

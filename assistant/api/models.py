@@ -1,0 +1,133 @@
+"""Request and response bodies of the HTTP API (the OpenAPI schema is generated from these)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from assistant.schema import Lang
+
+
+class Message(BaseModel):
+    """One earlier message of the conversation, oldest first."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["user", "assistant"]
+    content: str = Field(max_length=20_000)
+
+
+class AskRequest(BaseModel):
+    """A question, with either the conversation so far (`history`) or a server-side `session_id`."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"question": "What are the strategic priorities of the agreement?", "lang": "en"}
+            ]
+        },
+    )
+
+    question: str = Field(
+        min_length=1,
+        description="The question; at most MAX_QUESTION_CHARS characters (default 2000).",
+    )
+    history: list[Message] | None = Field(
+        None,
+        description=(
+            "Earlier messages, oldest first; at most MAX_HISTORY_TURNS (default 20). "
+            "When given it wins over session_id's server-side memory."
+        ),
+    )
+    lang: Lang | None = Field(
+        None, description="Answer language en, fi or sv; omit to answer in the question's language."
+    )
+    session_id: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9_-]{1,64}$",
+        description="Key of a server-side conversation (bounded, forgotten after idle minutes).",
+    )
+
+    @field_validator("question")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the question is empty or only whitespace")
+        return value.strip()
+
+
+class FeedbackRequest(BaseModel):
+    """A thumb on an answer the API gave, by the answer's id."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    answer_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    rating: Literal["up", "down"]
+    comment: str | None = Field(None, max_length=2000)
+
+
+class FeedbackResponse(BaseModel):
+    """The stored feedback's id."""
+
+    id: int
+    answer_id: str
+    rating: Literal["up", "down"]
+
+
+class ErrorResponse(BaseModel):
+    """Every 4xx/5xx body: a machine code and a sentence saying what is wrong."""
+
+    error: str
+    detail: str
+    request_id: str | None = None
+
+
+class ChatMessage(BaseModel):
+    """An OpenAI chat message; content may be text or a list of content parts."""
+
+    model_config = ConfigDict(extra="allow")
+
+    role: Literal["system", "developer", "user", "assistant", "tool", "function"]
+    content: str | list[dict[str, Any]] | None = None
+
+    def text(self) -> str:
+        """The message's text, whatever shape the content came in."""
+        if isinstance(self.content, str):
+            return self.content
+        if not self.content:
+            return ""
+        parts = [p.get("text", "") for p in self.content if isinstance(p, dict)]
+        return "\n".join(p for p in parts if isinstance(p, str))
+
+
+class ChatCompletionRequest(BaseModel):
+    """The subset of OpenAI's chat completion request that a retrieval assistant uses."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "model": "tampere-assistant",
+                    "messages": [{"role": "user", "content": "What is Sustainable Industry X?"}],
+                }
+            ]
+        },
+    )
+
+    model: str = Field("tampere-assistant", max_length=200)
+    messages: list[ChatMessage] = Field(min_length=1)
+    stream: bool = False
+    lang: Lang | None = Field(None, description="Extension: force the answer language.")
+
+
+class ReindexStatus(BaseModel):
+    """The state of the last re-index started through the API."""
+
+    state: Literal["idle", "running", "done", "failed"]
+    started_at: str | None = None
+    finished_at: str | None = None
+    result: dict[str, Any] | None = None
+    error: str | None = None

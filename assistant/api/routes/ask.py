@@ -1,0 +1,134 @@
+"""POST /v1/ask and /v1/ask/stream: one question, answered with numbered sources."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.sse import EventSourceResponse, format_sse_event
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+
+from assistant.api.deps import (
+    AssistantDep,
+    FeedbackDep,
+    MemoryDep,
+    SettingsDep,
+    check_question,
+    client_lang,
+    resolve_history,
+    session_key,
+)
+from assistant.api.models import AskRequest, ErrorResponse
+from assistant.feedback import FeedbackStore
+from assistant.memory import ConversationMemory
+from assistant.schema import Answer
+
+log = logging.getLogger("assistant.api")
+router = APIRouter(prefix="/v1", tags=["ask"])
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse, "description": "Invalid JSON"},
+    413: {"model": ErrorResponse, "description": "Body too large"},
+    422: {"model": ErrorResponse, "description": "Invalid request"},
+    429: {"model": ErrorResponse, "description": "Rate limited (see Retry-After)"},
+}
+
+
+def after_answer(
+    answer: Answer,
+    channel: str,
+    feedback: FeedbackStore,
+    memory: ConversationMemory,
+    session_id: str | None,
+) -> None:
+    """Keep the answer for feedback and the session's memory; never fail the answer for it."""
+    try:
+        feedback.record_answer(answer, channel)
+    except Exception:  # the user still gets the answer; the failure is logged
+        log.exception("could not record answer %s", answer.id)
+    if session_id:
+        memory.add(session_key(session_id), answer.question, answer.answer, answer.language)
+    log.debug("answered %s lang=%s refused=%s", answer.id, answer.language, answer.refused)
+
+
+def sse(event: str, data: Any) -> bytes:
+    """One Server-Sent Event with a JSON payload."""
+    payload = data.model_dump_json() if hasattr(data, "model_dump_json") else json.dumps(data)
+    return format_sse_event(data_str=payload, event=event)
+
+
+STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+@router.post(
+    "/ask",
+    response_model=Answer,
+    responses=ERRORS,
+    summary="Answer a question with numbered sources",
+)
+async def ask(
+    body: AskRequest,
+    request: Request,
+    settings: SettingsDep,
+    assistant: AssistantDep,
+    feedback: FeedbackDep,
+    memory: MemoryDep,
+) -> Answer:
+    """The whole answer as JSON. Give `history`, or a `session_id` for server-side memory."""
+    check_question(settings, body.question, len(body.history or []))
+    history = resolve_history(body.history, body.session_id, memory)
+    hint = client_lang(request)
+
+    def work() -> Answer:
+        answer = assistant.ask(body.question, history=history, lang=body.lang, client_lang=hint)
+        after_answer(answer, "web", feedback, memory, body.session_id)
+        return answer
+
+    return await run_in_threadpool(work)
+
+
+@router.post(
+    "/ask/stream",
+    responses={
+        200: {
+            "description": (
+                'Server-Sent Events: `delta` events `{"text": ...}` as the answer is written, '
+                "then one `done` event with the whole Answer (sources, id), or an `error` event."
+            ),
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        },
+        **ERRORS,
+    },
+    summary="Answer a question as a stream of Server-Sent Events",
+)
+async def ask_stream(
+    body: AskRequest,
+    request: Request,
+    settings: SettingsDep,
+    assistant: AssistantDep,
+    feedback: FeedbackDep,
+    memory: MemoryDep,
+) -> EventSourceResponse:
+    """Text pieces first, then the final answer with its sources and id."""
+    check_question(settings, body.question, len(body.history or []))
+    history = resolve_history(body.history, body.session_id, memory)
+    hint = client_lang(request)
+
+    def events() -> Iterator[bytes]:
+        try:
+            for item in assistant.stream(
+                body.question, history=history, lang=body.lang, client_lang=hint
+            ):
+                if isinstance(item, Answer):
+                    after_answer(item, "web", feedback, memory, body.session_id)
+                    yield sse("done", item)
+                else:
+                    yield sse("delta", {"text": str(item)})
+        except Exception:
+            log.exception("stream failed")
+            yield sse("error", {"detail": "The answer failed; please try again."})
+
+    return EventSourceResponse(iterate_in_threadpool(events()), headers=STREAM_HEADERS)

@@ -1,0 +1,32 @@
+"""POST /v1/feedback: a thumb up or down on an answer, by its id."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException
+from starlette.concurrency import run_in_threadpool
+
+from assistant.api.deps import FeedbackDep
+from assistant.api.models import ErrorResponse, FeedbackRequest, FeedbackResponse
+from assistant.api.routes.ask import ERRORS
+
+router = APIRouter(prefix="/v1", tags=["feedback"])
+
+
+@router.post(
+    "/feedback",
+    status_code=201,
+    response_model=FeedbackResponse,
+    responses={404: {"model": ErrorResponse, "description": "Unknown answer id"}, **ERRORS},
+    summary="Rate an answer",
+)
+async def add_feedback(body: FeedbackRequest, feedback: FeedbackDep) -> FeedbackResponse:
+    """Stored with the answer's question, text, language and sources for review."""
+    try:
+        fid = await run_in_threadpool(
+            feedback.add_feedback, body.answer_id, body.rating, body.comment, "web"
+        )
+    except KeyError:
+        raise HTTPException(
+            404, f"No answer with id {body.answer_id!r} is stored (unknown or expired)."
+        ) from None
+    return FeedbackResponse(id=fid, answer_id=body.answer_id, rating=body.rating)

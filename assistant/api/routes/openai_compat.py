@@ -1,0 +1,179 @@
+"""POST /v1/chat/completions and GET /v1/models: the assistant as an OpenAI-compatible model.
+
+Existing chat front ends (Open WebUI, LibreChat) and the official `openai` client can then use it.
+The last user message is the question, earlier user/assistant messages the history; the sources
+follow the answer as numbered Markdown links.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import JSONResponse
+from fastapi.sse import EventSourceResponse, format_sse_event
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+
+from assistant.api.deps import (
+    AssistantDep,
+    FeedbackDep,
+    MemoryDep,
+    SettingsDep,
+    check_question,
+    client_lang,
+)
+from assistant.api.models import ChatCompletionRequest
+from assistant.api.routes.ask import ERRORS, STREAM_HEADERS, after_answer
+from assistant.schema import Answer, Turn
+
+log = logging.getLogger("assistant.api")
+router = APIRouter(prefix="/v1", tags=["openai-compatible"])
+
+MODEL_ID = "tampere-assistant"
+SOURCES_HEADING = {"en": "Sources", "fi": "Lähteet", "sv": "Källor"}
+
+
+def sources_markdown(answer: Answer) -> str:
+    """The numbered sources as Markdown links, appended after the answer text."""
+    if not answer.sources:
+        return ""
+    lines = [f"\n\n{SOURCES_HEADING.get(answer.language, 'Sources')}:"]
+    for s in answer.sources:
+        label = s.title + (f" – {s.section}" if s.section and s.section != s.title else "")
+        label = label.replace("[", "(").replace("]", ")")
+        link = f"[{label}]({s.url})" if s.url else label
+        date = f" ({s.as_of})" if s.as_of else ""
+        lines.append(f"[{s.n}] {link}{date}")
+    return "\n".join(lines)
+
+
+def split_messages(body: ChatCompletionRequest) -> tuple[str, list[Turn]]:
+    """The last user message is the question; earlier user/assistant messages are history."""
+    last_user = max((i for i, m in enumerate(body.messages) if m.role == "user"), default=None)
+    if last_user is None:
+        raise HTTPException(422, "messages must contain at least one message with role 'user'.")
+    question = body.messages[last_user].text().strip()
+    if not question:
+        raise HTTPException(422, "The last user message is empty.")
+    history = [
+        Turn(role=m.role, content=m.text())
+        for m in body.messages[:last_user]
+        if m.role in ("user", "assistant") and m.text().strip()
+    ]
+    return question, history
+
+
+def _usage() -> dict[str, int]:
+    # No LLM tokens are counted on the extractive path; the fields exist for client compatibility.
+    return {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
+
+
+@router.get("/models", summary="The one model this server offers (OpenAI-compatible)")
+async def list_models() -> dict[str, Any]:
+    """Front ends call this to fill their model picker."""
+    return {
+        "object": "list",
+        "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "tampere"}],
+    }
+
+
+@router.post(
+    "/chat/completions",
+    responses={
+        200: {
+            "description": "A chat.completion object, or with stream=true an SSE stream of "
+            "chat.completion.chunk objects ending with `data: [DONE]`.",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        },
+        **ERRORS,
+    },
+    summary="OpenAI-compatible chat completion (stream and not)",
+)
+async def chat_completions(
+    body: ChatCompletionRequest,
+    request: Request,
+    settings: SettingsDep,
+    assistant: AssistantDep,
+    feedback: FeedbackDep,
+    memory: MemoryDep,
+) -> Any:
+    """Answers the last user message; extra fields `answer_id` and `sources` carry citations."""
+    question, history = split_messages(body)
+    check_question(settings, question, len(history))
+    hint = client_lang(request)
+    created = int(time.time())
+    model = body.model or MODEL_ID
+
+    if not body.stream:
+
+        def work() -> Answer:
+            answer = assistant.ask(question, history=history, lang=body.lang, client_lang=hint)
+            after_answer(answer, "openai", feedback, memory, None)
+            return answer
+
+        answer = await run_in_threadpool(work)
+        return JSONResponse(
+            {
+                "id": f"chatcmpl-{answer.id}",
+                "object": "chat.completion",
+                "created": created,
+                "model": model,
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {
+                            "role": "assistant",
+                            "content": answer.answer + sources_markdown(answer),
+                        },
+                        "finish_reason": "stop",
+                    }
+                ],
+                "usage": _usage(),
+                "answer_id": answer.id,
+                "sources": [s.model_dump() for s in answer.sources],
+            }
+        )
+
+    completion_id = f"chatcmpl-{uuid.uuid4().hex}"
+
+    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> bytes:
+        data = {
+            "id": completion_id,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            **extra,
+        }
+        return format_sse_event(data_str=json.dumps(data, ensure_ascii=False))
+
+    def events() -> Iterator[bytes]:
+        yield chunk({"role": "assistant", "content": ""})
+        try:
+            for item in assistant.stream(
+                question, history=history, lang=body.lang, client_lang=hint
+            ):
+                if isinstance(item, Answer):
+                    after_answer(item, "openai", feedback, memory, None)
+                    tail = sources_markdown(item)
+                    if tail:
+                        yield chunk({"content": tail})
+                    yield chunk(
+                        {},
+                        "stop",
+                        answer_id=item.id,
+                        sources=[s.model_dump() for s in item.sources],
+                    )
+                elif item:
+                    yield chunk({"content": str(item)})
+        except Exception:
+            log.exception("chat completion stream failed")
+            yield chunk({"content": "\n\n(The answer failed; please try again.)"}, "stop")
+        yield format_sse_event(data_str="[DONE]")
+
+    return EventSourceResponse(iterate_in_threadpool(events()), headers=STREAM_HEADERS)

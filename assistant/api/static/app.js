@@ -1,0 +1,459 @@
+// Web chat for the Tampere ecosystem-agreement assistant.
+// No framework, no build step. Everything that comes from an answer or a source is inserted
+// with textContent or as an attribute value, never as HTML.
+"use strict";
+
+(function () {
+  const LABELS = {
+    en: {
+      title: "Tampere ecosystem agreement assistant",
+      skip: "Skip to the question",
+      language: "Language",
+      auto: "Automatic",
+      notice:
+        "This is an AI assistant answering from published documents about the innovation " +
+        "ecosystem agreement between the City of Tampere and the Finnish state. Check important " +
+        "details from the sources it cites.",
+      suggestTitle: "Try asking",
+      questionLabel: "Your question",
+      ask: "Ask",
+      hint: "Enter sends, Shift+Enter adds a new line.",
+      newChat: "New conversation",
+      privacyTitle: "Privacy: what is stored",
+      privacy:
+        "Each question, its answer, language and sources are stored with a random id so that " +
+        "your thumbs up or down can refer to them. No name, account or IP address is stored " +
+        "with them. They are deleted after {days} days. The conversation is kept on the server " +
+        "for follow-up questions only, for a few turns, and forgotten after {ttl} idle minutes.",
+      apiDocs: "API documentation",
+      you: "You",
+      assistant: "Assistant",
+      sources: "Sources",
+      asOf: "as of {date}",
+      openSource: "Open the source",
+      helpful: "Helpful",
+      notHelpful: "Not helpful",
+      thanks: "Thank you for the feedback.",
+      feedbackFailed: "The feedback could not be saved.",
+      writing: "Writing the answer…",
+      empty: "Please write a question first.",
+      tooLong: "The question is too long (at most 2000 characters).",
+      failed: "Something went wrong. Please try again.",
+      rateLimited: "Too many questions in a short time. Please wait {s} seconds.",
+      refused: "The documents do not answer this",
+      suggestions: [
+        "What are the strategic priorities of the Tampere ecosystem agreement?",
+        "What is Sustainable Industry X?",
+        "How is the ecosystem agreement funded?",
+      ],
+    },
+    fi: {
+      title: "Tampereen ekosysteemisopimuksen avustaja",
+      skip: "Siirry kysymykseen",
+      language: "Kieli",
+      auto: "Automaattinen",
+      notice:
+        "Tämä on tekoälyavustaja, joka vastaa julkaistujen asiakirjojen perusteella Tampereen " +
+        "kaupungin ja valtion välisestä innovaatioekosysteemisopimuksesta. Tarkista tärkeät " +
+        "yksityiskohdat sen mainitsemista lähteistä.",
+      suggestTitle: "Kokeile kysyä",
+      questionLabel: "Kysymyksesi",
+      ask: "Kysy",
+      hint: "Enter lähettää, Shift+Enter lisää rivinvaihdon.",
+      newChat: "Uusi keskustelu",
+      privacyTitle: "Tietosuoja: mitä tallennetaan",
+      privacy:
+        "Jokainen kysymys, sen vastaus, kieli ja lähteet tallennetaan satunnaisella " +
+        "tunnisteella, jotta peukutuksesi voi viitata niihin. Nimeä, tiliä tai IP-osoitetta ei " +
+        "tallenneta niiden kanssa. Ne poistetaan {days} päivän kuluttua. Keskustelu pidetään " +
+        "palvelimella vain jatkokysymyksiä varten, muutaman vuoron ajan, ja se unohdetaan " +
+        "{ttl} minuutin käyttämättömyyden jälkeen.",
+      apiDocs: "Rajapinnan dokumentaatio",
+      you: "Sinä",
+      assistant: "Avustaja",
+      sources: "Lähteet",
+      asOf: "tilanne {date}",
+      openSource: "Avaa lähde",
+      helpful: "Hyödyllinen",
+      notHelpful: "Ei hyödyllinen",
+      thanks: "Kiitos palautteesta.",
+      feedbackFailed: "Palautetta ei voitu tallentaa.",
+      writing: "Vastausta kirjoitetaan…",
+      empty: "Kirjoita ensin kysymys.",
+      tooLong: "Kysymys on liian pitkä (enintään 2000 merkkiä).",
+      failed: "Jokin meni vikaan. Yritä uudelleen.",
+      rateLimited: "Liian monta kysymystä lyhyessä ajassa. Odota {s} sekuntia.",
+      refused: "Asiakirjat eivät vastaa tähän",
+      suggestions: [
+        "Mitkä ovat Tampereen ekosysteemisopimuksen strategiset painopisteet?",
+        "Mikä on Sustainable Industry X?",
+        "Miten ekosysteemisopimusta rahoitetaan?",
+      ],
+    },
+    sv: {
+      title: "Assistent för Tammerfors ekosystemavtal",
+      skip: "Hoppa till frågan",
+      language: "Språk",
+      auto: "Automatiskt",
+      notice:
+        "Det här är en AI-assistent som svarar utifrån publicerade dokument om " +
+        "innovationsekosystemavtalet mellan Tammerfors stad och staten. Kontrollera viktiga " +
+        "detaljer i de källor den hänvisar till.",
+      suggestTitle: "Prova att fråga",
+      questionLabel: "Din fråga",
+      ask: "Fråga",
+      hint: "Enter skickar, Shift+Enter ger en ny rad.",
+      newChat: "Nytt samtal",
+      privacyTitle: "Integritet: vad som sparas",
+      privacy:
+        "Varje fråga, dess svar, språk och källor sparas med ett slumpmässigt id så att din " +
+        "tumme upp eller ner kan hänvisa till dem. Inget namn, konto eller IP-adress sparas med " +
+        "dem. De raderas efter {days} dagar. Samtalet hålls på servern bara för följdfrågor, " +
+        "några turer, och glöms efter {ttl} minuter utan aktivitet.",
+      apiDocs: "API-dokumentation",
+      you: "Du",
+      assistant: "Assistent",
+      sources: "Källor",
+      asOf: "läge {date}",
+      openSource: "Öppna källan",
+      helpful: "Till hjälp",
+      notHelpful: "Inte till hjälp",
+      thanks: "Tack för din återkoppling.",
+      feedbackFailed: "Återkopplingen kunde inte sparas.",
+      writing: "Svaret skrivs…",
+      empty: "Skriv en fråga först.",
+      tooLong: "Frågan är för lång (högst 2000 tecken).",
+      failed: "Något gick fel. Försök igen.",
+      rateLimited: "För många frågor på kort tid. Vänta {s} sekunder.",
+      refused: "Dokumenten svarar inte på detta",
+      suggestions: [
+        "Vilka är de strategiska prioriteringarna i Tammerfors ekosystemavtal?",
+        "Vad är Sustainable Industry X?",
+        "Hur finansieras ekosystemavtalet?",
+      ],
+    },
+  };
+  const MAX_CHARS = 2000;
+
+  const $ = (id) => document.getElementById(id);
+  const langSelect = $("lang");
+  const form = $("ask-form");
+  const input = $("question");
+  const button = $("ask-button");
+  const log = $("log");
+  const errorBox = $("ask-error");
+  let sessionId = newSessionId();
+  let busy = false;
+
+  function newSessionId() {
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  function uiLang() {
+    const chosen = langSelect.value;
+    if (chosen !== "auto") return chosen;
+    const nav = (navigator.language || "en").slice(0, 2).toLowerCase();
+    return LABELS[nav] ? nav : "en";
+  }
+
+  function t(key, vars) {
+    let text = (LABELS[uiLang()] || LABELS.en)[key] || LABELS.en[key] || key;
+    for (const [name, value] of Object.entries(vars || {})) {
+      text = text.split("{" + name + "}").join(String(value));
+    }
+    return text;
+  }
+
+  function applyLabels() {
+    const lang = uiLang();
+    document.documentElement.lang = lang;
+    document.title = t("title");
+    for (const el of document.querySelectorAll("[data-i18n]")) {
+      el.textContent = t(el.dataset.i18n);
+    }
+    const root = document.documentElement.dataset;
+    $("privacy").textContent = t("privacy", { days: root.retentionDays, ttl: root.memoryTtl });
+    const list = $("suggest-list");
+    list.replaceChildren();
+    for (const q of LABELS[lang].suggestions) {
+      const li = document.createElement("li");
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "suggestion";
+      b.textContent = q;
+      b.addEventListener("click", () => {
+        input.value = q;
+        send();
+      });
+      li.appendChild(b);
+      list.appendChild(li);
+    }
+  }
+
+  function safeUrl(url) {
+    try {
+      const u = new URL(url, window.location.href);
+      return u.protocol === "http:" || u.protocol === "https:" ? u.href : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  // The answer text, with [n] markers turned into links to the numbered sources.
+  function renderText(container, text, answerId) {
+    container.replaceChildren();
+    for (const para of String(text).split(/\n{2,}/)) {
+      if (!para.trim()) continue;
+      const p = el("p");
+      const parts = para.split(/(\[\d+\])/);
+      for (const part of parts) {
+        const m = /^\[(\d+)\]$/.exec(part);
+        if (m && answerId) {
+          const a = el("a", "cite", part);
+          a.href = "#src-" + answerId + "-" + m[1];
+          p.appendChild(a);
+        } else if (part) {
+          p.appendChild(document.createTextNode(part));
+        }
+      }
+      container.appendChild(p);
+    }
+  }
+
+  function renderSources(article, answer) {
+    if (!answer.sources || !answer.sources.length) return;
+    const section = el("section", "sources");
+    const heading = el("h3", null, t("sources"));
+    section.appendChild(heading);
+    const ol = el("ol");
+    for (const s of answer.sources) {
+      const li = el("li");
+      li.id = "src-" + answer.id + "-" + s.n;
+      li.value = s.n;
+      const head = el("div", "source-head");
+      const title = s.title + (s.section && s.section !== s.title ? " – " + s.section : "");
+      const href = safeUrl(s.url);
+      if (href) {
+        const a = el("a", null, title);
+        a.href = href;
+        a.rel = "noopener noreferrer";
+        a.target = "_blank";
+        a.title = t("openSource");
+        head.appendChild(a);
+      } else {
+        head.appendChild(el("span", null, title));
+      }
+      if (s.as_of) head.appendChild(el("span", "as-of", " · " + t("asOf", { date: s.as_of })));
+      li.appendChild(head);
+      if (s.quote) li.appendChild(el("blockquote", "quote", s.quote));
+      ol.appendChild(li);
+    }
+    section.appendChild(ol);
+    article.appendChild(section);
+  }
+
+  function renderFeedback(article, answer) {
+    const box = el("div", "feedback");
+    const status = el("span", "feedback-status");
+    status.setAttribute("role", "status");
+    const buttons = [];
+    for (const [rating, symbol, label] of [
+      ["up", "👍", t("helpful")],
+      ["down", "👎", t("notHelpful")],
+    ]) {
+      const b = el("button", "thumb", symbol);
+      b.type = "button";
+      b.dataset.rating = rating;
+      b.setAttribute("aria-label", label);
+      b.setAttribute("aria-pressed", "false");
+      b.title = label;
+      b.addEventListener("click", async () => {
+        buttons.forEach((x) => (x.disabled = true));
+        try {
+          const r = await fetch("/v1/feedback", {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({ answer_id: answer.id, rating: rating }),
+          });
+          if (!r.ok) throw new Error(String(r.status));
+          b.setAttribute("aria-pressed", "true");
+          status.textContent = t("thanks");
+        } catch (e) {
+          buttons.forEach((x) => (x.disabled = false));
+          status.textContent = t("feedbackFailed");
+        }
+      });
+      buttons.push(b);
+      box.appendChild(b);
+    }
+    box.appendChild(status);
+    article.appendChild(box);
+  }
+
+  function addQuestion(text) {
+    const article = el("article", "msg msg-user");
+    article.appendChild(el("h2", "who", t("you")));
+    article.appendChild(el("p", "user-text", text));
+    log.appendChild(article);
+  }
+
+  function addAnswerShell() {
+    const article = el("article", "msg msg-bot");
+    article.setAttribute("aria-busy", "true");
+    article.appendChild(el("h2", "who", t("assistant")));
+    const body = el("div", "answer-text");
+    body.appendChild(el("p", "pending", t("writing")));
+    article.appendChild(body);
+    log.appendChild(article);
+    return { article, body };
+  }
+
+  function finishAnswer(shell, answer) {
+    shell.article.setAttribute("aria-busy", "false");
+    shell.article.dataset.answerId = answer.id;
+    shell.article.lang = answer.language;
+    if (answer.refused) shell.article.classList.add("refused");
+    renderText(shell.body, answer.answer, answer.id);
+    if (answer.next_step) shell.body.appendChild(el("p", "next-step", answer.next_step));
+    renderSources(shell.article, answer);
+    renderFeedback(shell.article, answer);
+  }
+
+  function showError(shell, message) {
+    shell.article.setAttribute("aria-busy", "false");
+    shell.body.replaceChildren(el("p", "error", message));
+  }
+
+  // Minimal Server-Sent Events reader for a POST response body.
+  async function* readEvents(response) {
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true }).replace(/\r\n?/g, "\n");
+      let cut;
+      while ((cut = buffer.indexOf("\n\n")) >= 0) {
+        const block = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        let event = "message";
+        const data = [];
+        for (const line of block.split("\n")) {
+          if (line.startsWith("event:")) event = line.slice(6).trim();
+          else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
+        }
+        if (data.length) yield { event, data: data.join("\n") };
+      }
+    }
+  }
+
+  async function send() {
+    if (busy) return;
+    const question = input.value.trim();
+    errorBox.textContent = "";
+    if (!question) {
+      errorBox.textContent = t("empty");
+      input.focus();
+      return;
+    }
+    if (question.length > MAX_CHARS) {
+      errorBox.textContent = t("tooLong");
+      return;
+    }
+    busy = true;
+    button.disabled = true;
+    input.value = "";
+    addQuestion(question);
+    const shell = addAnswerShell();
+    const payload = { question: question, session_id: sessionId };
+    if (langSelect.value !== "auto") payload.lang = langSelect.value;
+    try {
+      const response = await fetch("/v1/ask/stream", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+        body: JSON.stringify(payload),
+      });
+      if (!response.ok) {
+        let detail = t("failed");
+        if (response.status === 429) {
+          detail = t("rateLimited", { s: response.headers.get("Retry-After") || "60" });
+        } else {
+          try {
+            detail = (await response.json()).detail || detail;
+          } catch (e) {
+            /* keep the generic message */
+          }
+        }
+        showError(shell, detail);
+        return;
+      }
+      let text = "";
+      let finished = false;
+      for await (const ev of readEvents(response)) {
+        const data = JSON.parse(ev.data);
+        if (ev.event === "delta") {
+          text += data.text;
+          renderText(shell.body, text, null);
+        } else if (ev.event === "done") {
+          finishAnswer(shell, data);
+          finished = true;
+        } else if (ev.event === "error") {
+          showError(shell, data.detail || t("failed"));
+          finished = true;
+        }
+      }
+      if (!finished) showError(shell, t("failed"));
+    } catch (e) {
+      showError(shell, t("failed"));
+    } finally {
+      busy = false;
+      button.disabled = false;
+      $("suggestions").hidden = true;
+      input.focus();
+    }
+  }
+
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    send();
+  });
+  input.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      send();
+    }
+  });
+  langSelect.addEventListener("change", () => {
+    try {
+      localStorage.setItem("lang", langSelect.value);
+    } catch (e) {
+      /* storage may be off */
+    }
+    applyLabels();
+  });
+  $("new-chat").addEventListener("click", () => {
+    sessionId = newSessionId();
+    log.replaceChildren();
+    $("suggestions").hidden = false;
+    errorBox.textContent = "";
+    input.focus();
+  });
+
+  try {
+    const saved = localStorage.getItem("lang");
+    if (saved && ["auto", "en", "fi", "sv"].includes(saved)) langSelect.value = saved;
+  } catch (e) {
+    /* storage may be off */
+  }
+  applyLabels();
+})();
