@@ -48,8 +48,10 @@ def scripts(chunks, questions) -> dict[str, Script]:
             answer="In Finland, 8 % of the programme's ERDF resources are directed to sustainable "
             "urban development [1].",
             cite=[en_share],
-            quotes={en_share: "In Finland, 8 % of the ERDF resources of the programme are "
-                    "directed to sustainable urban development."},
+            quotes={
+                en_share: "In Finland, 8 % of the ERDF resources of the programme are "
+                "directed to sustainable urban development."
+            },
             retrieved=[en_share, agreement],
         ),
         q["fi-share"]: Script(
@@ -57,8 +59,10 @@ def scripts(chunks, questions) -> dict[str, Script]:
             "kaupunkikehittämiseen [1].",
             language="fi",
             cite=[fi_share],
-            quotes={fi_share: "Suomessa 8 % ohjelman EAKR-varoista on osoitettu kestävään "
-                    "kaupunkikehittämiseen."},
+            quotes={
+                fi_share: "Suomessa 8 % ohjelman EAKR-varoista on osoitettu kestävään "
+                "kaupunkikehittämiseen."
+            },
             retrieved=[agreement, fi_share],
         ),
         q["sv-earlier"]: Script(
@@ -73,9 +77,11 @@ def scripts(chunks, questions) -> dict[str, Script]:
             answer="The strategic priorities are Sustainable Industry X; buildings, energy and "
             "infrastructure; and digital health solutions [1].",
             cite=[agreement],
-            quotes={agreement: "The strategic priorities of the Tampere ecosystem agreement are "
-                    "Sustainable Industry X; buildings, energy and infrastructure; and digital "
-                    "health solutions."},
+            quotes={
+                agreement: "The strategic priorities of the Tampere ecosystem agreement are "
+                "Sustainable Industry X; buildings, energy and infrastructure; and digital "
+                "health solutions."
+            },
             retrieved=[],
         ),
         q["en-weather"]: Script(

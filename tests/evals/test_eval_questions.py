@@ -9,8 +9,13 @@ import pytest
 from evals.questions import QuestionFileError, load_questions
 from tests.evals.conftest import QUESTIONS
 
-GOOD = {"id": "a", "lang": "en", "question": "Who signed?", "answerable": True,
-        "must_include": [["Tampere"]]}
+GOOD = {
+    "id": "a",
+    "lang": "en",
+    "question": "Who signed?",
+    "answerable": True,
+    "must_include": [["Tampere"]],
+}
 
 
 def write(tmp_path, *lines: str):

@@ -1,0 +1,88 @@
+"""The runner against the scripted assistant: how questions are asked and how answers score."""
+
+from __future__ import annotations
+
+from evals import metrics
+from evals.runner import evaluate, failed
+
+
+def by_id(records):
+    return {r["id"]: r for r in records}
+
+
+def test_correct_answers_score_perfectly(fake, questions):
+    records = evaluate(fake, questions, progress=False)
+    overall = metrics.summarise(records)
+    assert overall["key_fact_accuracy"] == 1.0
+    assert overall["refusal_accuracy"] == 1.0
+    assert overall["false_refusal_rate"] == 0.0
+    assert overall["language_match"] == 1.0
+    assert overall["citation_validity"] == 1.0
+    # en-share rank 1, fi-share rank 2 (funding-fi matches gold funding-en), sv rank 1, en miss
+    assert overall["hit_at_k"] == 0.75
+    assert overall["mrr"] == 0.625
+    assert not any(failed(r) for r in records)
+
+
+def test_asked_as_a_user_never_with_the_expected_language(fake, questions):
+    evaluate(fake, questions, progress=False)
+    assert [q for q, _ in fake.ask_calls] == [q.question for q in questions]
+    for _, kwargs in fake.ask_calls:
+        assert set(kwargs) == {"history"}
+    follow_up = dict(fake.ask_calls)["Och vad hette den tidigare?"]["history"]
+    assert [t.content for t in follow_up][0].startswith("Vad heter den nationella")
+    # retrieval is measured with the assistant's standalone question for follow-ups
+    assert "Vad hette Innovativa städer och samhällen tidigare?" in fake.search_calls
+
+
+def test_tampered_quote_makes_citation_validity_below_one(fake, scripts, questions):
+    script = scripts["Which strategic priorities does the Tampere agreement have?"]
+    chunk_id = script.cite[0]
+    script.quotes[chunk_id] = script.quotes[chunk_id].replace("digital health", "digital wealth")
+    records = by_id(evaluate(fake, questions, progress=False))
+    assert records["en-priorities"]["citations_valid"] is False
+    assert records["en-priorities"]["sources"][0]["valid"] is False
+    assert failed(records["en-priorities"])
+    assert metrics.summarise(list(records.values()))["citation_validity"] == 0.75
+
+
+def test_wrong_language_answer_fails_language_match(fake, scripts, questions):
+    # the English question answered in Finnish, while the Answer claims to be English
+    fi_text = scripts[questions[1].question]
+    en_script = scripts[questions[0].question]
+    en_script.answer, en_script.language = fi_text.answer, "en"
+    records = by_id(evaluate(fake, questions, progress=False))
+    assert records["en-share"]["language"] == "fi"
+    assert records["en-share"]["language_match"] is False
+    assert records["en-share"]["passed"] is True  # the fact is there; language is its own metric
+    assert metrics.summarise(list(records.values()))["language_match"] == round(5 / 6, 4)
+
+
+def test_refused_answerable_question_is_a_false_refusal(fake, scripts, questions):
+    script = scripts[questions[0].question]
+    script.refused = True  # the text still holds the fact: a refusal never passes
+    records = by_id(evaluate(fake, questions, progress=False))
+    assert records["en-share"]["passed"] is False
+    overall = metrics.summarise(list(records.values()))
+    assert overall["false_refusal_rate"] == 0.25
+    assert overall["key_fact_accuracy"] == 0.75
+
+
+def test_unanswerable_answered_and_missing_facts(fake, scripts, questions):
+    scripts["What will the weather be like in Tampere tomorrow?"].refused = False
+    scripts[questions[3].question].answer = "The priority is Sustainable Industry X [1]."
+    records = by_id(evaluate(fake, questions, progress=False))
+    assert records["en-weather"]["passed"] is False
+    assert records["en-priorities"]["missing"] == [["digital health"]]
+    overall = metrics.summarise(list(records.values()))
+    assert overall["refusal_accuracy"] == 0.5
+
+
+def test_an_exception_is_a_failed_answer_not_a_crash(fake, questions):
+    def boom(question, **kwargs):
+        raise RuntimeError("store unreachable")
+
+    fake.ask = boom
+    records = evaluate(fake, questions, progress=False)
+    assert all(r["error"] == "RuntimeError: store unreachable" for r in records)
+    assert not any(r["passed"] for r in records)
