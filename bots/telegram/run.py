@@ -1,0 +1,61 @@
+"""`assistant bot`: the Telegram bot by long polling, in a process that owns the store itself.
+
+Run: `TELEGRAM_BOT_TOKEN=... assistant bot` (or put the token in `.env`). When the API runs with
+embedded Chroma, do not run this beside it: the API starts the bot itself (see embedded.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from telegram import Update
+
+from assistant.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+NO_TOKEN = (
+    "assistant bot: TELEGRAM_BOT_TOKEN is not set. Get a token from @BotFather and set it in the "
+    "environment or in .env (TELEGRAM_BOT_TOKEN=123456:ABC...)."
+)
+
+
+def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
+    """Check the token first (no model loading without it), then build everything and poll."""
+    parser = argparse.ArgumentParser(
+        prog="assistant bot", description="Run the Telegram bot by long polling."
+    )
+    parser.parse_args(list(argv or []))
+    settings = settings or get_settings()
+    if not settings.telegram_bot_token.get_secret_value():
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # every getUpdates would be logged
+
+    from assistant import Assistant
+    from assistant.feedback import open_feedback_store
+    from assistant.memory import ConversationMemory
+    from bots.telegram.app import build_application
+    from ingest.indexer import ensure_index
+
+    ensure_index(settings)
+    assistant = Assistant.from_settings(settings)
+    assistant.warm_up()
+    feedback = open_feedback_store(settings)
+    memory = ConversationMemory(settings.memory_max_turns, settings.memory_ttl_minutes)
+    application = build_application(settings, assistant, feedback, memory, polling=True)
+    log.info("Telegram bot polling %s", settings.telegram_api_base_url)
+    try:
+        application.run_polling(allowed_updates=Update.ALL_TYPES, poll_interval=0.0, timeout=10)
+    finally:
+        feedback.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
