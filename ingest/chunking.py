@@ -79,7 +79,7 @@ def _parse_sections(markdown: str) -> list[_Section]:
     sections = [_Section()]
     stack: dict[int, str] = {}
     for i, token in enumerate(tokens):
-        if token.level != 0 or token.nesting < 0 or token.map is None:
+        if token.level != 0 or token.nesting < 0 or token.map is None or token.type == "hr":
             continue
         if token.type == "heading_open":
             level, text = int(token.tag[1]), " ".join(tokens[i + 1].content.split())
@@ -239,8 +239,9 @@ def _words(chunk: list[_Piece]) -> int:
 def _section_name(chunk: list[_Piece], title: str) -> str:
     """Headings of the chunk's sections, ' / '-joined.
 
-    The document title counts only when text sits under it directly (an introduction); a bare
-    '# Title' riding along with the first section would just repeat `title`.
+    The title heading (the document's leading '#' line) counts only when text sits under it
+    directly (an introduction); riding along with the first section it would just repeat the
+    chunk's `title`.
     """
     names: list[str] = []
     for piece in chunk:
@@ -255,7 +256,10 @@ def _section_name(chunk: list[_Piece], title: str) -> str:
 
 def chunk_document(doc: Document, min_words: int = 100, max_words: int = 250) -> list[Chunk]:
     """The document's chunks, in order; the same document always gives the same chunks and ids."""
-    pieces = [p for s in _parse_sections(doc.text) for p in _pieces(s, min_words, max_words)]
+    sections = _parse_sections(doc.text)
+    pieces = [piece for s in sections for piece in _pieces(s, min_words, max_words)]
+    first = sections[0].headings[:1] if sections else []
+    title = first[0][1] if first and first[0][0] == 1 else doc.title
     chunks: list[Chunk] = []
     seen: dict[str, int] = {}
     for position, group in enumerate(_join(pieces, min_words, max_words)):
@@ -270,7 +274,7 @@ def chunk_document(doc: Document, min_words: int = 100, max_words: int = 250) ->
                 text=text,
                 title=doc.title,
                 lang=doc.lang,
-                section=_section_name(group, doc.title),
+                section=_section_name(group, title),
                 url=doc.sources[0] if doc.sources else "",
                 as_of=doc.as_of,
                 position=position,

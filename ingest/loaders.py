@@ -23,6 +23,7 @@ __all__ = ["SUPPORTED", "UnreadableDocument", "load_file", "load_path", "slugify
 SUPPORTED = {".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx"}
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.MULTILINE)
+_DETECT_CHARS = 5000  # enough to tell en/fi/sv apart; a whole book would take lingua seconds
 _BULLET = re.compile(r"^\s*[•▪◦●■–]\s*")
 
 
@@ -138,7 +139,10 @@ def _load_markdown(path: Path) -> tuple[str, dict[str, Any]]:
     return post.content, dict(post.metadata)
 
 
-_DROP = {"script", "style", "nav", "noscript", "template", "svg", "form", "button", "iframe"}
+_DROP = {
+    "script", "style", "nav", "noscript", "template", "svg", "form", "button", "iframe", "head",
+    "title", "meta", "link",
+}  # fmt: skip
 _BLOCKS = {
     "address", "article", "aside", "blockquote", "body", "dd", "details", "dialog", "div", "dl",
     "dt", "fieldset", "figcaption", "figure", "footer", "header", "html", "main", "p", "pre",
@@ -353,7 +357,9 @@ def load_file(path: Path, root: Path | None = None) -> Document:
         hint = " (scanned images?)" if path.suffix.lower() == ".pdf" else ""
         raise UnreadableDocument(shown, "no text found" + hint)
     relative = path.relative_to(root).as_posix() if root is not None else path.name
-    lang = languages.normalise(_as_text(meta.get("lang"))) or languages.detect_or(body)
+    lang = languages.normalise(_as_text(meta.get("lang"))) or languages.detect_or(
+        body[:_DETECT_CHARS]
+    )
     return Document(
         doc_id=_as_text(meta.get("id")) or slugify(relative),
         title=_as_text(meta.get("title")) or _first_heading(body) or path.stem,

@@ -279,3 +279,11 @@ def test_every_shipped_corpus_file_chunks_sanely() -> None:
         assert max(sizes) <= 400, (doc.path, sizes)
         assert all(c.text.startswith("#") for c in chunks), doc.path
         assert len({c.chunk_id for c in chunks}) == len(chunks)
+
+
+def test_leading_h1_counts_as_title_heading_even_if_front_matter_title_differs() -> None:
+    text = "# Heading One\n\n## Intro\n\n" + paragraph(random.Random(6), 120) + "\n\n---\n"
+    chunks = chunk_document(make_doc(text, title="Front matter title"))
+    assert [c.section for c in chunks] == ["Intro"]
+    assert chunks[0].text.startswith("# Heading One\n\n## Intro\n\n")
+    assert "---" not in chunks[0].text  # thematic breaks carry nothing

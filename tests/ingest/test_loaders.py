@@ -226,3 +226,15 @@ def test_load_path_single_file_and_missing(tmp_path: Path) -> None:
 def test_slugify() -> None:
     assert slugify("sv/Avtal om Innovation.MD") == "sv/avtal-om-innovation"
     assert slugify("Ääkköset_ja__muut.md") == "aakkoset-ja-muut"
+
+
+def test_html_without_body_tag_does_not_leak_the_head(tmp_path: Path) -> None:
+    path = tmp_path / "fragment.htm"
+    path.write_text(
+        "<html><head><title>Head title</title><style>p { margin: 0 }</style></head>"
+        "<h2>Section</h2><p>Only this paragraph is the body of the page.</p></html>",
+        encoding="utf-8",
+    )
+    doc = load_file(path, tmp_path)
+    assert doc.text == "## Section\n\nOnly this paragraph is the body of the page."
+    assert doc.title == "Head title"
