@@ -76,13 +76,14 @@ def test_citation_validity_tampered_missing_and_ellipsis():
             "fi",
         ),
         (
-            "I Finland har 8 % av programmets Eruf-medel anvisats till hållbar stadsutveckling [1].",
+            "I Finland har 8 % av programmets Eruf-medel anvisats till hållbar "
+            "stadsutveckling [1].",
             "sv",
         ),
         # Finnish names and a Finnish quote inside an English answer stay English
         (
-            'The programme is called "Uudistuva ja osaava Suomi 2021–2027" and Innovoivat Kaupungit '
-            "runs it; Tampereen kaupunki is one of the cities taking part in it [1].",
+            'The programme is called "Uudistuva ja osaava Suomi 2021–2027" and Innovoivat '
+            "Kaupungit runs it; Tampereen kaupunki is one of the cities taking part in it [1].",
             "en",
         ),
     ],
