@@ -23,6 +23,7 @@ from assistant.api.errors import install_error_handlers
 from assistant.api.i18n import privacy_text
 from assistant.api.middleware import (
     AccessLogMiddleware,
+    BodySizeLimitMiddleware,
     RateLimitMiddleware,
     SecurityHeadersMiddleware,
 )
@@ -124,7 +125,6 @@ def create_app(
         version="0.1.0",
         description=_description(settings),
         lifespan=lifespan,
-        max_body_size=settings.max_body_bytes,
         static_url="/docs-static",
     )
     app.state.settings = settings
@@ -155,6 +155,7 @@ def create_app(
             allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
             expose_headers=["Retry-After", "X-Request-ID"],
         )
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(AccessLogMiddleware)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")

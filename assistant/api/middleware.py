@@ -1,4 +1,4 @@
-"""Pure-ASGI middleware: per-client rate limit, security headers, access log.
+"""Pure-ASGI middleware: body size limit, per-client rate limit, security headers, access log.
 
 Pure ASGI (not BaseHTTPMiddleware) so streamed answers pass through untouched, piece by piece.
 """
@@ -10,9 +10,12 @@ import logging
 import math
 import time
 
+from asgi_correlation_id import correlation_id
 from limits import RateLimitItemPerMinute
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("assistant.api.access")
@@ -39,6 +42,53 @@ async def send_json(send: Send, status: int, body: dict, headers: dict[str, str]
     head += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
     await send({"type": "http.response.start", "status": status, "headers": head})
     await send({"type": "http.response.body", "body": raw})
+
+
+class BodySizeLimitMiddleware:
+    """Refuse request bodies over `max_bytes` with a JSON 413, with or without Content-Length.
+
+    Starlette's own `max_body_size` answers a declared oversize body with a plain-text 413 that
+    replaces any JSON body, outside the request-id middleware; this keeps one error shape.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = Headers(scope=scope).get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            status = 413 if length.isdigit() else 400
+            await send_json(
+                send,
+                status,
+                {
+                    "error": "payload_too_large" if status == 413 else "bad_request",
+                    "detail": (
+                        f"The request body is larger than the limit of {self.max_bytes} bytes."
+                        if status == 413
+                        else "The Content-Length header is not a number."
+                    ),
+                    "request_id": correlation_id.get(),
+                },
+            )
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    # FastAPI re-raises HTTPException from body reading; our handler renders it.
+                    raise HTTPException(413)
+            return message
+
+        await self.app(scope, limited_receive, send)
 
 
 class RateLimitMiddleware:
