@@ -61,7 +61,10 @@ class ConversationMemory:
         """Record one exchange; drops the oldest pairs beyond `max_turns`."""
         with self._lock:
             conv = self._live(key) or _Conversation()
-            conv.turns += [Turn(role="user", content=question), Turn(role="assistant", content=answer)]
+            conv.turns += [
+                Turn(role="user", content=question),
+                Turn(role="assistant", content=answer),
+            ]
             conv.turns = conv.turns[-2 * self.max_turns :]
             conv.language = language or conv.language
             conv.touched = self._clock()

@@ -1,18 +1,16 @@
 """Every setting of the project, in one pydantic-settings class.
 
-Read from the environment and `.env`; one prefix-free name per setting. `.env.example` lists them all
-with their defaults, and a test keeps the two in step.
+Read from the environment and `.env`; one prefix-free name per setting. `.env.example` lists
+them all with their defaults, and a test keeps the two in step.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
-from typing import Annotated
-
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Lang = Literal["en", "fi", "sv"]
@@ -60,20 +58,33 @@ class Settings(BaseSettings):
     retrieval_candidates: int = Field(30, ge=5, description="Candidates per retriever before RRF.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
     default_language: Lang = Field("en", description="Language when nothing else decides.")
+    contacts_doc: str = Field(
+        "contacts-en", description="Document group whose people a refusal points to."
+    )
+    routes_doc: str = Field(
+        "guide-en", description="Document group of routes by kind of asker (the next step)."
+    )
 
     # --- answering ---
     llm_provider: Literal["none", "openai", "ollama"] = Field(
-        "none", description="none (extractive answers), openai (any OpenAI-compatible server) or ollama."
+        "none",
+        description="none (extractive answers), openai (any OpenAI-compatible server) or ollama.",
     )
     llm_base_url: str = Field("", description="LLM server URL, e.g. http://127.0.0.1:8080/v1.")
     llm_model: str = Field("", description="LLM model name.")
-    llm_api_key: SecretStr = Field(SecretStr(""), description="LLM API key, if the server needs one.")
+    llm_api_key: SecretStr = Field(
+        SecretStr(""), description="LLM API key, if the server needs one."
+    )
     llm_timeout_s: float = Field(30.0, gt=0, description="LLM request timeout in seconds.")
     llm_temperature: float = Field(0.0, ge=0, le=2, description="LLM sampling temperature.")
 
     # --- conversation memory ---
-    memory_max_turns: int = Field(6, ge=1, description="Question/answer pairs kept per conversation.")
-    memory_ttl_minutes: float = Field(30.0, gt=0, description="Idle minutes before a conversation is forgotten.")
+    memory_max_turns: int = Field(
+        6, ge=1, description="Question/answer pairs kept per conversation."
+    )
+    memory_ttl_minutes: float = Field(
+        30.0, gt=0, description="Idle minutes before a conversation is forgotten."
+    )
 
     # --- feedback ---
     database_url: str = Field("", description="Feedback database URL; default SQLite in DATA_DIR.")
@@ -99,10 +110,14 @@ class Settings(BaseSettings):
     telegram_api_base_url: str = Field(
         "https://api.telegram.org/bot", description="Bot API base URL (token is appended)."
     )
-    telegram_mode: Literal["polling", "webhook"] = Field("polling", description="polling or webhook.")
+    telegram_mode: Literal["polling", "webhook"] = Field(
+        "polling", description="polling or webhook."
+    )
     telegram_webhook_url: str = Field("", description="Public URL Telegram posts updates to.")
     telegram_webhook_secret: SecretStr = Field(SecretStr(""), description="Webhook secret token.")
-    telegram_rate_limit_per_minute: int = Field(10, ge=1, description="Questions per user per minute.")
+    telegram_rate_limit_per_minute: int = Field(
+        10, ge=1, description="Questions per user per minute."
+    )
 
     # --- misc ---
     log_level: str = Field("INFO", description="Logging level.")

@@ -1,0 +1,1 @@
+"""From retrieved chunks to a cited answer: extractive by default, an LLM optionally."""

@@ -1,0 +1,145 @@
+"""The default answerer: picks the sentences and lists that answer the question, and cites them.
+
+No LLM: every statement is a verbatim unit of a retrieved chunk, numbered by the chunk it came from.
+Units are scored by their precomputed vector against the question's (meaning), by the share of the
+question's weighted terms they hold (the facts asked for), and by their chunk's rank; a greedy pass
+then adds units that cover parts of the question not yet covered, within a word budget.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from assistant.answer.units import Unit, split_units
+from assistant.retrieval.bm25 import tokenize
+from assistant.schema import Chunk, SearchHit
+from assistant.store.unit_vectors import UnitVectors
+
+
+@dataclass
+class Candidate:
+    """A unit with what it scored, and the hit it came from."""
+
+    unit: Unit
+    hit: SearchHit
+    dense: float
+    coverage: float
+    terms: frozenset[str]
+    score: float = 0.0
+
+
+@dataclass
+class Selection:
+    """The units chosen for an answer, best first, plus every candidate seen."""
+
+    chosen: list[Candidate] = field(default_factory=list)
+    candidates: list[Candidate] = field(default_factory=list)
+    question_terms: dict[str, float] = field(default_factory=dict)
+
+
+class TermWeights:
+    """Inverse document frequency of stemmed terms over all units of the live index."""
+
+    def __init__(self, chunks: list[Chunk]) -> None:
+        counts: Counter[str] = Counter()
+        total = 0
+        for chunk in chunks:
+            for unit in split_units(chunk.text):
+                counts.update(set(tokenize(unit.text, chunk.lang)))
+                total += 1
+        self.total = max(total, 1)
+        self.counts = counts
+
+    def idf(self, term: str) -> float:
+        return math.log(1 + self.total / (1 + self.counts.get(term, 0)))
+
+    def known(self, term: str) -> bool:
+        return term in self.counts
+
+    def weighted(self, text: str, lang: str) -> dict[str, float]:
+        """The text's terms with their weights; very common terms count for little."""
+        return {t: self.idf(t) for t in set(tokenize(text, lang))}
+
+    def vocabulary_coverage(self, text: str, lang: str) -> float:
+        """Weighted share of the text's terms that occur anywhere in the documents."""
+        terms = self.weighted(text, lang)
+        if not terms:
+            return 0.0
+        return sum(w for t, w in terms.items() if self.known(t)) / sum(terms.values())
+
+
+class ExtractiveAnswerer:
+    """Scores and selects units from the top hits."""
+
+    def __init__(
+        self,
+        weights: TermWeights,
+        vectors: UnitVectors,
+        max_words: int = 120,
+        max_units: int = 4,
+        chunks_considered: int = 4,
+    ) -> None:
+        self.weights = weights
+        self.vectors = vectors
+        self.max_words = max_words
+        self.max_units = max_units
+        self.chunks_considered = chunks_considered
+
+    def candidates(
+        self, question: str, qvec: np.ndarray, hits: list[SearchHit], lang: str
+    ) -> tuple[list[Candidate], dict[str, float]]:
+        qterms = self.weights.weighted(question, lang)
+        qtotal = sum(qterms.values()) or 1.0
+        out: list[Candidate] = []
+        for hit in hits[: self.chunks_considered]:
+            for unit in split_units(hit.chunk.text):
+                vec = self.vectors.get(unit.key)
+                dense = float(vec @ qvec) if vec is not None else 0.0
+                terms = frozenset(tokenize(f"{unit.heading} {unit.text}", hit.chunk.lang))
+                coverage = sum(w for t, w in qterms.items() if t in terms) / qtotal
+                out.append(Candidate(unit, hit, dense, coverage, terms))
+        for cand in out:
+            cand.score = cand.dense + 0.12 * cand.coverage + 0.015 / cand.hit.rank
+        out.sort(key=lambda c: -c.score)
+        return out, qterms
+
+    def select(self, question: str, qvec: np.ndarray, hits: list[SearchHit], lang: str) -> Selection:
+        candidates, qterms = self.candidates(question, qvec, hits, lang)
+        selection = Selection(candidates=candidates, question_terms=qterms)
+        if not candidates:
+            return selection
+        best = candidates[0]
+        chosen = [best]
+        covered = set(best.terms)
+        words = best.unit.words
+        qtotal = sum(qterms.values()) or 1.0
+        pool = candidates[1:]
+        while pool and len(chosen) < self.max_units:
+
+            def gain(c: Candidate) -> float:
+                new = sum(w for t, w in qterms.items() if t in c.terms and t not in covered)
+                return c.score + 0.25 * new / qtotal
+
+            pool.sort(key=gain, reverse=True)
+            nxt = pool.pop(0)
+            new_cov = sum(w for t, w in qterms.items() if t in nxt.terms and t not in covered)
+            close = nxt.score >= best.score - 0.02
+            if not (close or new_cov / qtotal >= 0.15):
+                break
+            if words + nxt.unit.words > self.max_words or _overlaps(nxt, chosen):
+                continue
+            chosen.append(nxt)
+            covered |= nxt.terms
+            words += nxt.unit.words
+        selection.chosen = chosen
+        return selection
+
+
+def _overlaps(candidate: Candidate, chosen: list[Candidate]) -> bool:
+    """Same text already chosen (a translation or a repeated sentence)."""
+    text = candidate.unit.text
+    return any(text in c.unit.text or c.unit.text in text for c in chosen)

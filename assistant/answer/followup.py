@@ -1,0 +1,66 @@
+"""Follow-up questions rewritten into standalone ones from the conversation's own text (no LLM).
+
+"What is her phone number?" takes the person the last answer named; "Tell me more about the
+second one" takes the second item the last answer listed; a vague "what about that?" takes the
+previous question's subject. A question with enough subject of its own is left alone, so a change
+of topic is never dragged back to the previous one.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.answer.analysis import FOLLOW_UP, ordinal
+from assistant.answer.extractive import TermWeights
+from assistant.schema import Turn
+
+_PERSON_PRONOUN = re.compile(
+    r"\b(?:she|he|her|his|him|hän|hänen|häntä|hänelle|häneen|hon|han|hennes|hans|henne|honom)\b",
+    re.IGNORECASE,
+)
+_NAME = re.compile(r"\b([A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)? [A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)?)")
+_CITATION = re.compile(r"\s*\[\d+\]")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.+)$", re.MULTILINE)
+_ENUM_LEAD = re.compile(r"(?::|\bare\b|\bovat\b|\bär\b|\binclude\b)\s+(.+)", re.IGNORECASE | re.DOTALL)
+_ENUM_SPLIT = re.compile(r";\s*|,\s*(?:and|ja|och)\s+|\s+(?:and|ja|och)\s+", re.IGNORECASE)
+
+
+def _items(answer: str) -> list[str]:
+    """The items the answer listed: list lines, else the parts of its first enumeration."""
+    text = _CITATION.sub("", answer)
+    items = [m.group(1).strip() for m in _LIST_ITEM.finditer(text)]
+    if len(items) >= 2:
+        return items
+    for sentence in re.split(r"(?<=[.!?])\s+", text):
+        lead = _ENUM_LEAD.search(sentence)
+        if lead:
+            parts = [p.strip(" .") for p in _ENUM_SPLIT.split(lead.group(1)) if p.strip(" .")]
+            if len(parts) >= 2:
+                return parts
+    return []
+
+
+def _last(history: list[Turn], role: str) -> str:
+    return next((t.content for t in reversed(history) if t.role == role), "")
+
+
+def rewrite(question: str, history: list[Turn], lang: str, weights: TermWeights) -> str:
+    """The question as it would be asked without the conversation before it."""
+    if not history:
+        return question
+    last_answer = _last(history, "assistant")
+    last_question = _last(history, "user")
+    position = ordinal(question)
+    if position is not None:
+        items = _items(last_answer)
+        if items and -len(items) <= (position - 1 if position > 0 else position) < len(items):
+            return f"{question} {items[position - 1 if position > 0 else position]}"
+    if _PERSON_PRONOUN.search(question):
+        names = _NAME.findall(_CITATION.sub("", last_answer)) or _NAME.findall(last_question)
+        if names:
+            return f"{question} {names[0]}"
+    if FOLLOW_UP.search(question) or len(question.split()) <= 4:
+        own = [t for t, w in weights.weighted(question, lang).items() if weights.known(t) and w > 2.5]
+        if len(own) < 2:
+            return f"{question} {last_question}".strip()
+    return question

@@ -1,0 +1,118 @@
+"""Answer units: the sentences and lists (with their lead-in) that an answer is assembled from.
+
+A unit's text is always an exact slice of its chunk's text, so every quote an answer cites can be
+checked verbatim against the chunk as stored. A list stays one unit with its lead-in sentence (a
+list cut into items loses the facts a question asks for), unless it is too long to be an answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+_LIST_LINE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+|^\s*\|")
+_HEADING = re.compile(r"^\s*#{1,6}\s+(.*?)\s*#*\s*$")
+# A sentence ends at . ! ? followed by space and an upper-case letter, digit or quote; dates such as
+# 1.1.2026 and abbreviations followed by lower case stay inside the sentence.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“(A-ZÅÄÖÉÜ0-9])")
+_ABBREVIATIONS = ("e.g.", "i.e.", "esim.", "mm.", "ns.", "t.ex.", "bl.a.", "s.k.", "ca.", "n.", "tfn.",
+                  "puh.", "vs.", "etc.", "Dr.", "Mr.", "Ms.")
+LIST_MAX_WORDS = 120
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A span of a chunk's text that can stand alone in an answer."""
+
+    text: str
+    kind: str  # "sentence" | "list" | "item"
+    heading: str
+    order: int
+
+    @property
+    def key(self) -> str:
+        return unit_key(self.text)
+
+    @property
+    def words(self) -> int:
+        return len(self.text.split())
+
+
+def unit_key(text: str) -> str:
+    """Stable key of a unit's text, for its precomputed vector."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:20]
+
+
+def _sentences(paragraph: str, start: int) -> list[tuple[int, int]]:
+    spans, begin = [], 0
+    for match in _SENTENCE_END.finditer(paragraph):
+        before = paragraph[begin : match.start()]
+        if before.endswith(_ABBREVIATIONS):
+            continue
+        spans.append((start + begin, start + match.start()))
+        begin = match.end()
+    spans.append((start + begin, start + len(paragraph.rstrip())))
+    return [(a, b) for a, b in spans if b > a]
+
+
+def _blocks(text: str):
+    """Yield (kind, heading, start, end) for paragraphs and lists, tracking the current heading."""
+    heading, pos = "", 0
+    block_kind, block_start, block_end = None, 0, 0
+    for line in text.splitlines(keepends=True):
+        stripped = line.strip()
+        line_start, line_end = pos, pos + len(line.rstrip("\n"))
+        pos += len(line)
+        kind = None
+        if match := _HEADING.match(line):
+            if block_kind:
+                yield block_kind, heading, block_start, block_end
+            block_kind = None
+            heading = match.group(1)
+            continue
+        if not stripped:
+            if block_kind:
+                yield block_kind, heading, block_start, block_end
+            block_kind = None
+            continue
+        kind = "list" if _LIST_LINE.match(line) else "para"
+        if block_kind == kind or (block_kind == "list" and line.startswith((" ", "\t"))):
+            block_end = line_end
+        else:
+            if block_kind:
+                yield block_kind, heading, block_start, block_end
+            block_kind, block_start, block_end = kind, line_start, line_end
+    if block_kind:
+        yield block_kind, heading, block_start, block_end
+
+
+def split_units(text: str) -> list[Unit]:
+    """The chunk's units in reading order; a lead-in sentence ending in ':' joins its list."""
+    spans: list[tuple[str, str, int, int]] = []
+    for kind, heading, start, end in _blocks(text):
+        if kind == "para":
+            spans += [("sentence", heading, a, b) for a, b in _sentences(text[start:end], start)]
+            continue
+        lead = spans[-1] if spans and spans[-1][0] == "sentence" else None
+        if lead and lead[1] == heading and text[lead[2] : lead[3]].rstrip().endswith(":"):
+            spans.pop()
+            start = lead[2]
+        if len(text[start:end].split()) <= LIST_MAX_WORDS:
+            spans.append(("list", heading, start, end))
+            continue
+        # Too long to answer with whole: its lead-in and each item stand alone.
+        if lead and start == lead[2]:
+            spans.append(("sentence", heading, lead[2], lead[3]))
+        offset = start if not (lead and start == lead[2]) else text.index("\n", lead[3]) + 1
+        for line in text[offset:end].splitlines(keepends=True):
+            body = _LIST_LINE.sub("", line).strip()
+            if body:
+                item_start = text.index(body, offset)
+                spans.append(("item", heading, item_start, item_start + len(body)))
+            offset += len(line)
+    return [
+        Unit(text=text[a:b].strip(), kind=kind, heading=heading, order=i)
+        for i, (kind, heading, a, b) in enumerate(spans)
+        if text[a:b].strip()
+    ]

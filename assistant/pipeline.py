@@ -1,0 +1,393 @@
+"""The Assistant: from a question (and the conversation so far) to a cited answer.
+
+question -> language -> standalone question -> hybrid retrieval -> extractive (or LLM) answer ->
+refusal checks -> next step for the asker -> `Answer`. Synchronous by design: the API and the bot
+run it in a worker thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from assistant import languages
+from assistant.answer import followup
+from assistant.answer.analysis import PERSONAS, QuestionKind, analyse, has_evidence
+from assistant.answer.extractive import Candidate, ExtractiveAnswerer, TermWeights
+from assistant.answer.messages import say
+from assistant.answer.units import Unit, split_units
+from assistant.embeddings import EmbeddingProvider, get_embedder
+from assistant.retrieval.bm25 import tokenize
+from assistant.retrieval.hybrid import HybridSearcher, LiveIndex, group_of
+from assistant.schema import Answer, Chunk, SearchHit, Source, Turn
+from assistant.settings import Settings, get_settings
+from assistant.store import StoreError, VectorStore, open_store
+from assistant.store.manifest import Manifest
+from assistant.store.unit_vectors import UnitVectors
+
+log = logging.getLogger(__name__)
+
+# Off-topic: few of the question's weighted terms occur in the documents AND no unit is close.
+OFFTOPIC_COVERAGE = 0.5
+OFFTOPIC_DENSE = 0.84
+_NAME = re.compile(r"[A-ZÅÄÖ][\wåäöé-]+ [A-ZÅÄÖ][\wåäöé-]+")
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+
+
+class IndexNotBuilt(StoreError):
+    """No index yet: run `assistant ingest` (or `make run`, which does)."""
+
+
+@dataclass(frozen=True)
+class _State:
+    """Everything derived from one manifest; replaced whole after a reindex."""
+
+    live: LiveIndex
+    weights: TermWeights
+    vectors: UnitVectors
+    answerer: ExtractiveAnswerer
+    group_units: dict[str, list[tuple[Chunk, Unit]]]
+
+
+@dataclass
+class _Draft:
+    statements: list[tuple[Candidate, str]]  # (candidate, role) role: answer|related|contact
+    refused: bool
+    reason: str | None
+    other_language: bool
+
+
+def _as_turns(history: list[Turn] | list[dict] | None) -> list[Turn]:
+    return [t if isinstance(t, Turn) else Turn.model_validate(t) for t in history or []]
+
+
+class Assistant:
+    """One per process: owns the embedder, the store handle and the live index."""
+
+    def __init__(self, settings: Settings, embedder: EmbeddingProvider, store: VectorStore) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.store = store
+        self._reindex_lock = threading.Lock()
+        self._last_ingest: str | None = None
+        state = self._load_state()
+        self.searcher = HybridSearcher(
+            embedder, store, state.live, settings.retrieval_candidates, settings.rrf_k
+        )
+        self._state = state
+
+    # ----- construction -------------------------------------------------------------------
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> Assistant:
+        settings = settings or get_settings()
+        embedder = get_embedder(settings)
+        return cls(settings, embedder, open_store(settings, embedder.name))
+
+    def _load_state(self) -> _State:
+        manifest = Manifest.load(self.settings.index_dir, self.store.collection_name)
+        if manifest is None:
+            raise IndexNotBuilt(
+                f"No index for {self.store.collection_name} in {self.settings.index_dir}: run "
+                "`assistant ingest` first (make run does it for you)."
+            )
+        self._last_ingest = manifest.built_at
+        live = LiveIndex.from_manifest(manifest)
+        weights = TermWeights(manifest.chunks)
+        vectors = UnitVectors.load(self.settings.index_dir, self.store.collection_name)
+        groups: dict[str, list[tuple[Chunk, Unit]]] = {}
+        for chunk in manifest.chunks:
+            if group_of(chunk) in (self.settings.contacts_doc, self.settings.routes_doc):
+                groups.setdefault(group_of(chunk), []).extend(
+                    (chunk, u) for u in split_units(chunk.text)
+                )
+        return _State(live, weights, vectors, ExtractiveAnswerer(weights, vectors), groups)
+
+    def warm_up(self) -> None:
+        """Load the embedding model and lingua now, not on the first question."""
+        self.embedder.warm_up()
+        languages.warm_up()
+
+    # ----- index ------------------------------------------------------------------------------
+    def reindex(self, paths: list[Path] | None = None) -> dict:
+        """Re-ingest in this process (the store's owner); searches go on on the old index."""
+        from ingest.indexer import Indexer
+
+        with self._reindex_lock:
+            report = Indexer(self.settings, self.embedder, self.store).run(paths)
+            state = self._load_state()
+            self.searcher.swap(state.live)
+            self._state = state
+        return report.as_dict()
+
+    def index_info(self) -> dict:
+        manifest = self._state.live.manifest
+        langs: dict[str, int] = {}
+        for chunk in manifest.chunks:
+            langs[chunk.lang] = langs.get(chunk.lang, 0) + 1
+        return {
+            "documents": len(manifest.documents),
+            "chunks": len(manifest.chunks),
+            "languages": langs,
+            "embedding_model": manifest.embedding_model,
+            "collection": manifest.collection,
+            "last_ingest": manifest.built_at,
+        }
+
+    def ready(self) -> bool:
+        return bool(self._state.live.ids) and self.store.heartbeat()
+
+    def get_chunks(self, chunk_ids: list[str]) -> dict[str, Chunk]:
+        """Chunks as stored in the vector store (citation checks re-read them from there)."""
+        return self.store.get(list(chunk_ids))
+
+    # ----- search -----------------------------------------------------------------------------
+    def search(self, query: str, lang: str | None = None, k: int | None = None) -> list[SearchHit]:
+        chosen = languages.resolve(languages.detect(query), explicit=lang,
+                                   default=self.settings.default_language)
+        return self.searcher.search(query, chosen, k or self.settings.retrieval_top_k)
+
+    # ----- answers ----------------------------------------------------------------------------
+    def ask(
+        self,
+        question: str,
+        history: list[Turn] | list[dict] | None = None,
+        lang: str | None = None,
+        client_lang: str | None = None,
+    ) -> Answer:
+        answer = None
+        for piece in self.stream(question, history, lang, client_lang):
+            if isinstance(piece, Answer):
+                answer = piece
+        assert answer is not None
+        return answer
+
+    def stream(
+        self,
+        question: str,
+        history: list[Turn] | list[dict] | None = None,
+        lang: str | None = None,
+        client_lang: str | None = None,
+    ) -> Iterator[str | Answer]:
+        """Text pieces as they are ready, then the final Answer."""
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        turns = _as_turns(history)
+        state = self._state
+        question = question.strip()
+
+        answer_lang = self._language(question, turns, lang, client_lang)
+        standalone = followup.rewrite(question, turns, answer_lang, state.weights)
+        kind = analyse(standalone)
+        persona = kind.persona or self._persona_from_history(turns)
+        timings["understand"] = _ms(started)
+
+        t = time.perf_counter()
+        qvec = self.embedder.embed_query_vector(standalone)
+        hits = self.searcher.search(standalone, answer_lang, 8, vector=qvec)
+        timings["retrieve"] = _ms(t)
+
+        t = time.perf_counter()
+        draft = self._draft(standalone, qvec, hits, answer_lang, kind, state)
+        text, sources = self._render(draft, answer_lang)
+        if kind.funding and not draft.refused:
+            text += "\n\n" + say("check_call", answer_lang)
+        next_step, route_source = self._next_step(persona, qvec, answer_lang, draft, sources, state)
+        if route_source:
+            sources.append(route_source)
+        timings["answer"] = _ms(t)
+
+        for piece in _pieces(text):
+            yield piece
+        timings["total"] = _ms(started)
+        yield Answer(
+            question=question,
+            standalone_question=standalone,
+            answer=text,
+            language=answer_lang,
+            refused=draft.refused,
+            sources=sources,
+            next_step=next_step,
+            timings_ms=timings,
+        )
+
+    def _language(
+        self, question: str, turns: list[Turn], lang: str | None, client_lang: str | None
+    ) -> str:
+        conversation = None
+        user_text = " ".join(t.content for t in turns if t.role == "user")
+        if user_text:
+            conversation = languages.detect(user_text)
+        return languages.resolve(
+            languages.detect(question),
+            explicit=lang,
+            conversation=conversation,
+            client=client_lang,
+            default=self.settings.default_language,
+        )
+
+    @staticmethod
+    def _persona_from_history(turns: list[Turn]) -> str | None:
+        for turn in reversed(turns):
+            if turn.role == "user":
+                for name, rx in PERSONAS.items():
+                    if rx.search(turn.content):
+                        return name
+        return None
+
+    def _draft(
+        self,
+        question: str,
+        qvec: np.ndarray,
+        hits: list[SearchHit],
+        lang: str,
+        kind: QuestionKind,
+        state: _State,
+    ) -> _Draft:
+        same = [h for h in hits if h.chunk.lang == lang]
+        usable = same or hits
+        selection = state.answerer.select(question, qvec, usable, lang if same else usable[0].chunk.lang
+                                          if usable else lang)
+        chosen = selection.chosen
+        best_dense = max((c.dense for c in selection.candidates), default=0.0)
+        coverage = state.weights.vocabulary_coverage(question, lang)
+        contact = self._contact(qvec, lang, state)
+
+        def refuse(reason: str, related: Candidate | None = None) -> _Draft:
+            statements = [(related, "related")] if related else []
+            if contact:
+                statements.append((contact, "contact"))
+            return _Draft(statements, True, reason, False)
+
+        if kind.injection:
+            return refuse("offtopic")
+        if not chosen or (coverage < OFFTOPIC_COVERAGE and best_dense < OFFTOPIC_DENSE):
+            return refuse("offtopic")
+        if kind.expects:
+            supporting = self._supporting(question, lang, kind, selection.candidates, chosen[0])
+            if not supporting:
+                reason = "future" if kind.future and kind.expects == "date" else "unsupported"
+                return refuse(reason, chosen[0])
+            if supporting[0] not in chosen:
+                chosen = [supporting[0], *[c for c in chosen if c is not supporting[0]]][:4]
+        return _Draft([(c, "answer") for c in chosen], False, None, not same)
+
+    def _supporting(
+        self, question: str, lang: str, kind: QuestionKind, candidates: list[Candidate],
+        best: Candidate,
+    ) -> list[Candidate]:
+        """Units that hold the kind of fact asked for, about what was asked."""
+        names = {
+            t for word in re.findall(r"(?<!^)(?<![.?!]\s)\b[A-ZÅÄÖ][\wåäö-]+", question)
+            for t in tokenize(word, lang)
+        }
+        out = []
+        for cand in candidates:
+            if not has_evidence(kind.expects or "", cand.unit.text):
+                continue
+            if names and not names <= cand.terms:
+                continue
+            if cand.coverage < 0.3 and cand.dense < best.dense - 0.03:
+                continue
+            if kind.future and kind.expects == "date":
+                years = [int(y) for y in _YEAR.findall(cand.unit.text)]
+                if not years or max(years) < date.today().year:
+                    continue
+            out.append(cand)
+        return out
+
+    def _group_best(
+        self, group: str, lang: str, qvec: np.ndarray, state: _State, pattern: re.Pattern[str] | None
+    ) -> Candidate | None:
+        best: Candidate | None = None
+        for chunk, unit in state.group_units.get(group, []):
+            if chunk.lang != lang or (pattern and not pattern.search(unit.text)):
+                continue
+            vec = state.vectors.get(unit.key)
+            dense = float(vec @ qvec) if vec is not None else 0.0
+            if best is None or dense > best.dense:
+                hit = SearchHit(chunk=chunk, score=dense, rank=1)
+                best = Candidate(unit, hit, dense, 0.0, frozenset(), dense)
+        return best
+
+    def _contact(self, qvec: np.ndarray, lang: str, state: _State) -> Candidate | None:
+        """The person a refusal points to: the contacts document's closest sentence naming one."""
+        group = self.settings.contacts_doc
+        return self._group_best(group, lang, qvec, state, _NAME)
+
+    def _next_step(
+        self, persona: str | None, qvec: np.ndarray, lang: str, draft: _Draft,
+        sources: list[Source], state: _State,
+    ) -> tuple[str | None, Source | None]:
+        """The route that fits who is asking, from the routes document, cited."""
+        if persona is None or (draft.refused and draft.reason == "offtopic"):
+            return None, None
+        pattern = PERSONAS[persona]
+        best: Candidate | None = None
+        for chunk, unit in state.group_units.get(self.settings.routes_doc, []):
+            if chunk.lang != lang or not pattern.search(unit.heading):
+                continue
+            vec = state.vectors.get(unit.key)
+            dense = float(vec @ qvec) if vec is not None else 0.0
+            if best is None or dense > best.dense:
+                best = Candidate(unit, SearchHit(chunk=chunk, score=dense, rank=1), dense, 0.0,
+                                 frozenset(), dense)
+        if best is None or any(s.quote == best.unit.text for s in sources):
+            return None, None
+        n = len(sources) + 1
+        return f"{best.unit.text} [{n}]", _source(n, best)
+
+    def _render(self, draft: _Draft, lang: str) -> tuple[str, list[Source]]:
+        """Statements in reading order with [n] citations; one source per chunk."""
+        numbers: dict[str, int] = {}
+        sources: list[Source] = []
+
+        def cite(cand: Candidate) -> int:
+            cid = cand.hit.chunk.chunk_id
+            if cid not in numbers:
+                numbers[cid] = len(sources) + 1
+                sources.append(_source(numbers[cid], cand))
+            return numbers[cid]
+
+        parts: list[str] = []
+        if draft.refused:
+            key = {"future": "refusal_future", "offtopic": "refusal_offtopic"}.get(
+                draft.reason or "", "refusal"
+            )
+            parts.append(say(key, lang))
+            for cand, role in draft.statements:
+                parts.append(f"{say(role, lang)} {cand.unit.text} [{cite(cand)}]")
+            return "\n\n".join(parts), sources
+        if draft.other_language:
+            parts.append(say("other_language", lang))
+        ordered = sorted(draft.statements, key=lambda s: (s[0].hit.rank, s[0].unit.order))
+        for cand, _ in ordered:
+            parts.append(f"{cand.unit.text} [{cite(cand)}]")
+        return "\n\n".join(parts), sources
+
+
+def _source(n: int, cand: Candidate) -> Source:
+    chunk = cand.hit.chunk
+    return Source(
+        n=n, doc_id=chunk.doc_id, chunk_id=chunk.chunk_id, title=chunk.title, url=chunk.url,
+        lang=chunk.lang, section=cand.unit.heading or chunk.section, as_of=chunk.as_of,
+        quote=cand.unit.text, score=round(float(cand.hit.score), 6),
+    )
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 2)
+
+
+def _pieces(text: str) -> Iterator[str]:
+    """Paragraph by paragraph, so a client can show the answer as it arrives."""
+    paragraphs = text.split("\n\n")
+    for i, paragraph in enumerate(paragraphs):
+        yield paragraph + ("\n\n" if i < len(paragraphs) - 1 else "")

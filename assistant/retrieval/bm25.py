@@ -1,0 +1,58 @@
+"""BM25 over the live chunks, with per-language stemming (PyStemmer) and no stopword list.
+
+bm25s's own tokenizer drops one-character tokens (the "8" of "8 %") and knows only English
+stopwords, so texts are tokenised here and bm25s does the scoring.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from assistant.schema import Chunk
+
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+_STEMMER_NAMES = {"en": "english", "fi": "finnish", "sv": "swedish"}
+
+
+@lru_cache(maxsize=8)
+def _stemmer(lang: str):
+    import Stemmer
+
+    return Stemmer.Stemmer(_STEMMER_NAMES.get(lang, "english"))
+
+
+def tokenize(text: str, lang: str) -> list[str]:
+    """Lower-cased word and number tokens, stemmed in the text's language."""
+    words = _TOKEN.findall(text.lower())
+    return _stemmer(lang).stemWords(words) if words else []
+
+
+class BM25Index:
+    """Immutable: a new index is built for each new manifest and swapped in whole."""
+
+    def __init__(self, chunks: list[Chunk]) -> None:
+        import bm25s
+
+        self.chunks = chunks
+        self._bm25 = bm25s.BM25()
+        corpus = [tokenize(f"{c.title}\n{c.section}\n{c.text}", c.lang) or ["_"] for c in chunks]
+        if chunks:
+            self._bm25.index(corpus, show_progress=False)
+
+    def search(self, query: str, lang: str, k: int) -> list[tuple[int, float]]:
+        """(chunk position, score) best first; only chunks sharing at least one term."""
+        if not self.chunks:
+            return []
+        tokens = tokenize(query, lang)
+        # Names and numbers are stemmed differently in each language's documents: add their stems
+        # under the other languages' stemmers too, so "Niittyniemi" finds every version.
+        names = [w.lower() for w in _TOKEN.findall(query) if w[0].isupper() or w[0].isdigit()]
+        for other in _STEMMER_NAMES:
+            if other != lang and names:
+                tokens += [t for t in _stemmer(other).stemWords(names) if t not in tokens]
+        if not tokens:
+            return []
+        scores = self._bm25.get_scores(tokens)
+        order = scores.argsort()[::-1][:k]
+        return [(int(i), float(scores[i])) for i in order if scores[i] > 0]

@@ -1,0 +1,57 @@
+"""Vector store behind a small protocol; Chroma (embedded or server) is the implementation.
+
+Only this package imports chromadb. The store holds vectors, texts and metadata keyed by chunk id;
+which ids form the live index is decided by the manifest (`assistant/store/manifest.py`), so a
+half-finished ingest is never visible to queries.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+from assistant.schema import Chunk
+from assistant.settings import Settings
+
+
+class StoreError(RuntimeError):
+    """The store cannot be used (busy, unreachable); the message says what to do."""
+
+
+class VectorStore(Protocol):
+    """What ingest and retrieval need from a vector store."""
+
+    collection_name: str
+
+    def upsert(self, chunks: list[Chunk], vectors: np.ndarray) -> None: ...
+
+    def update_metadata(self, chunks: list[Chunk]) -> None: ...
+
+    def delete(self, ids: list[str]) -> None: ...
+
+    def ids(self) -> set[str]: ...
+
+    def get(self, ids: list[str]) -> dict[str, Chunk]: ...
+
+    def query(
+        self, vector: np.ndarray, k: int, among: list[str] | None = None
+    ) -> list[tuple[str, float]]: ...
+
+    def heartbeat(self) -> bool: ...
+
+
+def collection_name(settings: Settings, embedder_name: str) -> str:
+    """The embedding model is part of the collection's identity (3-512 chars, [A-Za-z0-9._-])."""
+    import re
+
+    raw = f"{settings.collection_prefix}-{embedder_name}"
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", raw).strip("-._")[:500]
+    return name if len(name) >= 3 else f"{name}-idx"
+
+
+def open_store(settings: Settings, embedder_name: str) -> VectorStore:
+    """Chroma server when CHROMA_HOST is set, else embedded Chroma owned by this process."""
+    from assistant.store.chroma import ChromaStore
+
+    return ChromaStore(settings, collection_name(settings, embedder_name))

@@ -1,0 +1,152 @@
+"""Chroma as the vector store: embedded (`PersistentClient`) or a server (`HttpClient`).
+
+Embedded Chroma is safe with one process per directory only, so this process takes an exclusive
+lock first; a second process is refused at once with a message, never left hanging.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from assistant.schema import Chunk
+from assistant.settings import Settings
+from assistant.store import StoreError
+
+_META_KEYS = (
+    "doc_id",
+    "title",
+    "lang",
+    "section",
+    "url",
+    "as_of",
+    "position",
+    "translation_of",
+    "source_path",
+)
+
+_owned: dict[str, object] = {}
+_owned_lock = threading.Lock()
+
+
+def claim_directory(path: Path) -> None:
+    """Make this process the only owner of an embedded store directory (idempotent per process)."""
+    from filelock import FileLock, Timeout
+
+    path.mkdir(parents=True, exist_ok=True)
+    key = str(path.resolve())
+    with _owned_lock:
+        if key in _owned:
+            return
+        lock = FileLock(str(path / ".owner.lock"), thread_local=False)
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            pid_file = path / ".owner.pid"
+            owner = pid_file.read_text().strip() if pid_file.exists() else "another process"
+            raise StoreError(
+                f"The embedded index at {path} is in use by process {owner} (the API or the bot). "
+                "Only one process may open it: use the running API's POST /v1/admin/reindex, stop "
+                "that process first, or run Chroma as a server (CHROMA_HOST)."
+            ) from None
+        (path / ".owner.pid").write_text(str(os.getpid()))
+        _owned[key] = lock
+
+
+def _to_meta(chunk: Chunk) -> dict[str, str | int]:
+    return {key: getattr(chunk, key) for key in _META_KEYS}
+
+
+class ChromaStore:
+    """Vectors are computed by our own embedder and passed in; Chroma never embeds anything."""
+
+    def __init__(self, settings: Settings, collection_name: str) -> None:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        self.collection_name = collection_name
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        if settings.chroma_host:
+            self.location = f"http://{settings.chroma_host}:{settings.chroma_port}"
+            try:
+                self._client = chromadb.HttpClient(
+                    host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+                )
+            except Exception as exc:  # chromadb raises plain Exception/ValueError when unreachable
+                raise StoreError(f"Chroma server at {self.location} is unreachable: {exc}") from exc
+        else:
+            assert settings.chroma_path is not None
+            self.location = str(settings.chroma_path)
+            claim_directory(settings.chroma_path)
+            self._client = chromadb.PersistentClient(
+                path=str(settings.chroma_path), settings=chroma_settings
+            )
+        # embedding_function=None: Chroma's default would download an ONNX model at first use.
+        self._collection = self._client.get_or_create_collection(
+            collection_name, embedding_function=None, metadata={"hnsw:space": "cosine"}
+        )
+
+    def upsert(self, chunks: list[Chunk], vectors: np.ndarray) -> None:
+        if not chunks:
+            return
+        self._collection.upsert(
+            ids=[c.chunk_id for c in chunks],
+            embeddings=np.asarray(vectors, dtype=np.float32),
+            documents=[c.text for c in chunks],
+            metadatas=[_to_meta(c) for c in chunks],
+        )
+
+    def update_metadata(self, chunks: list[Chunk]) -> None:
+        """Metadata moved (title, position) but the text did not: keep the vector."""
+        self._collection.update(
+            ids=[c.chunk_id for c in chunks], metadatas=[_to_meta(c) for c in chunks]
+        )
+
+    def delete(self, ids: list[str]) -> None:
+        for start in range(0, len(ids), 500):
+            self._collection.delete(ids=ids[start : start + 500])
+
+    def ids(self) -> set[str]:
+        return set(self._collection.get(include=[])["ids"])
+
+    def get(self, ids: list[str]) -> dict[str, Chunk]:
+        if not ids:
+            return {}
+        got = self._collection.get(ids=list(ids), include=["documents", "metadatas"])
+        return {
+            cid: Chunk(
+                chunk_id=cid, text=text or "", **{k: meta[k] for k in _META_KEYS if k in meta}
+            )
+            for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        }
+
+    def query(
+        self, vector: np.ndarray, k: int, among: list[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity), best first; `among` restricts to the live ids."""
+        if among is not None and not among:
+            return []
+        result = self._collection.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32)],
+            n_results=max(1, min(k, len(among) if among is not None else k)),
+            ids=among,
+            include=["distances"],
+        )
+        return [
+            (cid, 1.0 - float(dist))
+            for cid, dist in zip(result["ids"][0], result["distances"][0], strict=True)
+        ]
+
+    def heartbeat(self) -> bool:
+        try:
+            self._client.heartbeat()
+            return True
+        except Exception:
+            return False
+
+    def describe(self) -> str:
+        return json.dumps({"collection": self.collection_name, "location": self.location})
