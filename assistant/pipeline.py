@@ -308,7 +308,9 @@ class Assistant:
     ) -> Candidate | None:
         best: Candidate | None = None
         for chunk, unit in state.group_units.get(group, []):
-            if chunk.lang != lang or (pattern and not pattern.search(unit.text)):
+            if chunk.lang != lang or unit.kind != "sentence":
+                continue
+            if pattern and not pattern.search(unit.text):
                 continue
             vec = state.vectors.get(unit.key)
             dense = float(vec @ qvec) if vec is not None else 0.0

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from assistant.answer.analysis import META
 from assistant.answer.units import Unit, split_units
 from assistant.retrieval.bm25 import tokenize
 from assistant.schema import Chunk, SearchHit
@@ -104,6 +105,8 @@ class ExtractiveAnswerer:
                 out.append(Candidate(unit, hit, dense, coverage, terms))
         for cand in out:
             cand.score = cand.dense + 0.12 * cand.coverage + 0.015 / cand.hit.rank
+            if META.search(cand.unit.text):
+                cand.score -= 1.0  # describes the document, answers nothing
         out.sort(key=lambda c: -c.score)
         return out, qterms
 
@@ -127,10 +130,11 @@ class ExtractiveAnswerer:
             pool.sort(key=gain, reverse=True)
             nxt = pool.pop(0)
             new_cov = sum(w for t, w in qterms.items() if t in nxt.terms and t not in covered)
-            close = nxt.score >= best.score - 0.02
-            if not (close or new_cov / qtotal >= 0.15):
+            follows = nxt.hit is best.hit and nxt.unit.order == best.unit.order + 1
+            close = nxt.score >= best.score - (0.04 if follows else 0.02)
+            if not (close or new_cov / qtotal >= 0.15) or nxt.score < 0:
                 break
-            if words + nxt.unit.words > self.max_words or _overlaps(nxt, chosen):
+            if words + nxt.unit.words > self.max_words or self._redundant(nxt, chosen):
                 continue
             chosen.append(nxt)
             covered |= nxt.terms
@@ -139,7 +143,16 @@ class ExtractiveAnswerer:
         return selection
 
 
-def _overlaps(candidate: Candidate, chosen: list[Candidate]) -> bool:
-    """Same text already chosen (a translation or a repeated sentence)."""
-    text = candidate.unit.text
-    return any(text in c.unit.text or c.unit.text in text for c in chosen)
+    def _redundant(self, candidate: Candidate, chosen: list[Candidate]) -> bool:
+        """Says what a chosen unit already says (the same text, or nearly the same meaning)."""
+        text = candidate.unit.text
+        if any(text in c.unit.text or c.unit.text in text for c in chosen):
+            return True
+        vec = self.vectors.get(candidate.unit.key)
+        if vec is None:
+            return False
+        for other in chosen:
+            ovec = self.vectors.get(other.unit.key)
+            if ovec is not None and float(vec @ ovec) > 0.93:
+                return True
+        return False

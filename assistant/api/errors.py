@@ -27,13 +27,22 @@ _CODES = {
 }
 
 
-def error_response(status: int, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    """The one error shape: {"error", "detail", "request_id"}."""
-    body = {
-        "error": _CODES.get(status, "error" if status < 500 else "internal_error"),
-        "detail": detail,
-        "request_id": correlation_id.get(),
-    }
+OPENAI_PATHS = ("/v1/chat/", "/v1/models")
+
+
+def error_response(
+    status: int, detail: str, headers: dict[str, str] | None = None, path: str = ""
+) -> JSONResponse:
+    """The one error shape: {"error", "detail", "request_id"}.
+
+    On the OpenAI-compatible paths `error` is OpenAI's object instead, so clients such as the
+    official `openai` package show the message.
+    """
+    code = _CODES.get(status, "error" if status < 500 else "internal_error")
+    error: str | dict = code
+    if path.startswith(OPENAI_PATHS):
+        error = {"message": detail, "type": code, "param": None, "code": status}
+    body = {"error": error, "detail": detail, "request_id": correlation_id.get()}
     return JSONResponse(body, status_code=status, headers=headers)
 
 
@@ -69,7 +78,7 @@ def install_error_handlers(app: FastAPI, max_body_bytes: int) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         status, detail = _describe(list(exc.errors()))
-        return error_response(status, detail)
+        return error_response(status, detail, path=request.url.path)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -80,7 +89,8 @@ def install_error_handlers(app: FastAPI, max_body_bytes: int) -> None:
             detail = f"There is no route {request.url.path}; see /docs for the API."
         elif exc.status_code == 405:
             detail = f"{request.method} is not allowed on {request.url.path}; see /docs."
-        return error_response(exc.status_code, detail, getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        return error_response(exc.status_code, detail, headers, path=request.url.path)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -88,4 +98,5 @@ def install_error_handlers(app: FastAPI, max_body_bytes: int) -> None:
         return error_response(
             500,
             "Internal error. It has been logged; quote the request id when reporting it.",
+            path=request.url.path,
         )
