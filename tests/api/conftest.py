@@ -14,6 +14,7 @@ import uvicorn
 from assistant.api import create_app
 from assistant.feedback import FeedbackStore
 from assistant.settings import Settings
+
 from .fakes import FakeAssistant
 
 ADMIN_KEY = "test-admin-key-0123456789"
