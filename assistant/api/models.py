@@ -76,10 +76,21 @@ class FeedbackResponse(BaseModel):
     rating: Literal["up", "down"]
 
 
+class OpenAIError(BaseModel):
+    """OpenAI's error object, used on the OpenAI-compatible paths."""
+
+    message: str
+    type: str
+    param: str | None = None
+    code: int | str | None = None
+
+
 class ErrorResponse(BaseModel):
     """Every 4xx/5xx body: a machine code and a sentence saying what is wrong."""
 
-    error: str
+    error: str | OpenAIError = Field(
+        description="A short code; on /v1/chat/* and /v1/models OpenAI's error object."
+    )
     detail: str
     request_id: str | None = None
 

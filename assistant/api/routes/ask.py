@@ -60,6 +60,15 @@ def sse(event: str, data: Any) -> bytes:
     return format_sse_event(data_str=payload, event=event)
 
 
+# One event of the stream (OpenAPI 3.2's shape for text/event-stream); data is JSON text.
+SSE_EVENT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "event": {"type": "string", "enum": ["delta", "done", "error"]},
+        "data": {"type": "string", "contentMediaType": "application/json"},
+    },
+    "required": ["data"],
+}
 STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
@@ -98,7 +107,7 @@ async def ask(
                 'Server-Sent Events: `delta` events `{"text": ...}` as the answer is written, '
                 "then one `done` event with the whole Answer (sources, id), or an `error` event."
             ),
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "content": {"text/event-stream": {"schema": SSE_EVENT_SCHEMA}},
         },
         **ERRORS,
     },

@@ -88,7 +88,16 @@ async def list_models() -> dict[str, Any]:
         200: {
             "description": "A chat.completion object, or with stream=true an SSE stream of "
             "chat.completion.chunk objects ending with `data: [DONE]`.",
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "content": {
+                "application/json": {"schema": {"type": "object"}},
+                "text/event-stream": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"data": {"type": "string"}},
+                        "required": ["data"],
+                    }
+                },
+            },
         },
         **ERRORS,
     },
