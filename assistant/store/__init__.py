@@ -40,6 +40,8 @@ class VectorStore(Protocol):
 
     def heartbeat(self) -> bool: ...
 
+    def close(self) -> None: ...
+
 
 def collection_name(settings: Settings, embedder_name: str) -> str:
     """The embedding model is part of the collection's identity (3-512 chars, [A-Za-z0-9._-])."""

@@ -57,6 +57,14 @@ def claim_directory(path: Path) -> None:
         _owned[key] = lock
 
 
+def release_directory(path: Path) -> None:
+    """Give up ownership (tests and shutdown); another process may then open the store."""
+    with _owned_lock:
+        lock = _owned.pop(str(path.resolve()), None)
+    if lock is not None:
+        lock.release()  # type: ignore[attr-defined]
+
+
 def _to_meta(chunk: Chunk) -> dict[str, str | int]:
     return {key: getattr(chunk, key) for key in _META_KEYS}
 
@@ -69,6 +77,7 @@ class ChromaStore:
         from chromadb.config import Settings as ChromaSettings
 
         self.collection_name = collection_name
+        self._path: Path | None = None
         chroma_settings = ChromaSettings(anonymized_telemetry=False)
         if settings.chroma_host:
             self.location = f"http://{settings.chroma_host}:{settings.chroma_port}"
@@ -82,6 +91,7 @@ class ChromaStore:
             assert settings.chroma_path is not None
             self.location = str(settings.chroma_path)
             claim_directory(settings.chroma_path)
+            self._path = settings.chroma_path
             self._client = chromadb.PersistentClient(
                 path=str(settings.chroma_path), settings=chroma_settings
             )
@@ -140,6 +150,11 @@ class ChromaStore:
             (cid, 1.0 - float(dist))
             for cid, dist in zip(result["ids"][0], result["distances"][0], strict=True)
         ]
+
+    def close(self) -> None:
+        """Release the embedded directory so another process may own it."""
+        if self._path is not None:
+            release_directory(self._path)
 
     def heartbeat(self) -> bool:
         try:
