@@ -133,6 +133,12 @@ class Settings(BaseSettings):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
 
+    @field_validator("chroma_path", mode="before")
+    @classmethod
+    def _empty_is_default(cls, value: object) -> object:
+        """`CHROMA_PATH=` (as in .env.example) means the default, not the current folder."""
+        return None if value == "" else value
+
     def model_post_init(self, __context: object) -> None:
         """Fill the derived paths so every component sees the same ones."""
         if self.chroma_path is None:
