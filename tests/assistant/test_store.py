@@ -55,8 +55,18 @@ def chroma_server(tmp_path: Path):
     port = free_port()
     log = open(tmp_path / "chroma.log", "w")
     proc = subprocess.Popen(
-        [exe, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT,
+        [
+            exe,
+            "run",
+            "--path",
+            str(tmp_path / "server"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -90,8 +100,12 @@ def test_index_and_answer_through_the_server(tmp_path, chroma_server):
     from tests.ingest.test_indexer import write_corpus
 
     corpus = write_corpus(tmp_path / "corpus")
-    settings = make_settings(data_dir=tmp_path / "data", corpus_dir=corpus,
-                             chroma_host="127.0.0.1", chroma_port=chroma_server)
+    settings = make_settings(
+        data_dir=tmp_path / "data",
+        corpus_dir=corpus,
+        chroma_host="127.0.0.1",
+        chroma_port=chroma_server,
+    )
     assert Indexer(settings).run().documents == 3
     assistant = Assistant.from_settings(settings)
     hits = assistant.search("Vem stöder forskargrupper i Tammerfors?", k=2)

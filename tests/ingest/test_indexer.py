@@ -18,20 +18,46 @@ from ingest.indexer import Indexer
 from tests.conftest import ROOT, make_settings
 
 DOCS = {
-    "en/alpha.md": ("alpha-en", "en", "Alpha programme", [
-        ("Alpha goals", "The Alpha programme supports small research groups in Tampere with "
-         "shared laboratories and mentoring."),
-        ("Alpha contact", "The contact for the Alpha programme is the programme office at the "
-         "city hall."),
-    ]),
-    "fi/beta.md": ("beta-fi", "fi", "Beeta-ohjelma", [
-        ("Beetan tavoitteet", "Beeta-ohjelma tukee pieniä tutkimusryhmiä Tampereella yhteisillä "
-         "laboratorioilla ja mentoroinnilla."),
-    ]),
-    "sv/gamma.md": ("gamma-sv", "sv", "Gammaprogrammet", [
-        ("Gammas mål", "Gammaprogrammet stöder små forskargrupper i Tammerfors med gemensamma "
-         "laboratorier och handledning."),
-    ]),
+    "en/alpha.md": (
+        "alpha-en",
+        "en",
+        "Alpha programme",
+        [
+            (
+                "Alpha goals",
+                "The Alpha programme supports small research groups in Tampere with "
+                "shared laboratories and mentoring.",
+            ),
+            (
+                "Alpha contact",
+                "The contact for the Alpha programme is the programme office at the city hall.",
+            ),
+        ],
+    ),
+    "fi/beta.md": (
+        "beta-fi",
+        "fi",
+        "Beeta-ohjelma",
+        [
+            (
+                "Beetan tavoitteet",
+                "Beeta-ohjelma tukee pieniä tutkimusryhmiä Tampereella yhteisillä "
+                "laboratorioilla ja mentoroinnilla.",
+            ),
+        ],
+    ),
+    "sv/gamma.md": (
+        "gamma-sv",
+        "sv",
+        "Gammaprogrammet",
+        [
+            (
+                "Gammas mål",
+                "Gammaprogrammet stöder små forskargrupper i Tammerfors med gemensamma "
+                "laboratorier och handledning.",
+            ),
+        ],
+    ),
 }
 
 
@@ -39,8 +65,8 @@ def write_corpus(root: Path, docs: dict = DOCS) -> Path:
     for rel, (doc_id, lang, title, sections) in docs.items():
         body = "\n\n".join(f"## {h}\n\n{t}" for h, t in sections)
         text = (
-            f"---\nid: {doc_id}\ntitle: \"{title}\"\nlang: {lang}\nsources:\n"
-            f"  - https://example.org/{doc_id}\nas_of: \"2024-01-01\"\n---\n# {title}\n\n{body}\n"
+            f'---\nid: {doc_id}\ntitle: "{title}"\nlang: {lang}\nsources:\n'
+            f'  - https://example.org/{doc_id}\nas_of: "2024-01-01"\n---\n# {title}\n\n{body}\n'
         )
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -135,8 +161,14 @@ def run_env(data: Path, corpus: Path, **extra: str) -> dict[str, str]:
 
 
 def probe(data: Path, corpus: Path) -> dict:
-    out = subprocess.run([sys.executable, "-c", PROBE], env=run_env(data, corpus), cwd=ROOT,
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        env=run_env(data, corpus),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -144,8 +176,11 @@ def probe(data: Path, corpus: Path) -> dict:
 def kill_at(step: int, data: Path, corpus: Path) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "assistant", "ingest", "--json"],
-        env=run_env(data, corpus, INGEST_PAUSE_AFTER_BATCH=str(step)), cwd=ROOT,
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        env=run_env(data, corpus, INGEST_PAUSE_AFTER_BATCH=str(step)),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     try:
         line = proc.stdout.readline()
@@ -169,10 +204,26 @@ def test_killed_ingest_leaves_the_old_or_the_new_index_whole(tmp_path, step):
     # The change: one document edited, one added (two chunks), one deleted.
     path = corpus / "en/alpha.md"
     path.write_text(path.read_text().replace("city hall", "main library"), encoding="utf-8")
-    write_corpus(corpus, {"en/delta.md": ("delta-en", "en", "Delta fund", [
-        ("Delta purpose", "The Delta fund pays for travel of research groups to conferences."),
-        ("Delta rules", "The Delta fund accepts applications from research groups all year."),
-    ])})
+    write_corpus(
+        corpus,
+        {
+            "en/delta.md": (
+                "delta-en",
+                "en",
+                "Delta fund",
+                [
+                    (
+                        "Delta purpose",
+                        "The Delta fund pays for travel of research groups to conferences.",
+                    ),
+                    (
+                        "Delta rules",
+                        "The Delta fund accepts applications from research groups all year.",
+                    ),
+                ],
+            )
+        },
+    )
     (corpus / "sv/gamma.md").unlink()
     batches = 2  # short sections join: 1 edited chunk + 1 new chunk, one per batch
     kill_at(batches + 1 if step == "commit" else step, data, corpus)
@@ -195,8 +246,12 @@ def test_second_process_is_refused_at_once_with_a_clear_message(tmp_path):
     indexer.run()
     try:
         out = subprocess.run(
-            [sys.executable, "-m", "assistant", "ingest"], env=run_env(tmp_path / "data", corpus),
-            cwd=ROOT, capture_output=True, text=True, timeout=60,
+            [sys.executable, "-m", "assistant", "ingest"],
+            env=run_env(tmp_path / "data", corpus),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
     finally:
         indexer.store.close()
