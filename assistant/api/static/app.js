@@ -261,19 +261,38 @@
     article.appendChild(section);
   }
 
+  // A thumb drawn as SVG, so it shows without an emoji font; "down" is the same icon rotated.
+  function thumbIcon() {
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    const path = document.createElementNS(ns, "path");
+    path.setAttribute(
+      "d",
+      "M1 21h4V9H1v12zm22-11c0-1.1-.9-2-2-2h-6.31l.95-4.57.03-.32c0-.41-.17-.79-.44-1.06" +
+        "L14.17 1 7.59 7.59C7.22 7.95 7 8.45 7 9v10c0 1.1.9 2 2 2h9c.83 0 1.54-.5 1.84-1.22" +
+        "l3.02-7.05c.09-.23.14-.47.14-.73v-2z"
+    );
+    svg.appendChild(path);
+    return svg;
+  }
+
   function renderFeedback(article, answer) {
     const box = el("div", "feedback");
     const status = el("span", "feedback-status");
     status.setAttribute("role", "status");
     const buttons = [];
-    for (const [rating, symbol, label] of [
-      ["up", "👍", t("helpful")],
-      ["down", "👎", t("notHelpful")],
+    for (const [rating, label] of [
+      ["up", t("helpful")],
+      ["down", t("notHelpful")],
     ]) {
-      const b = el("button", "thumb", symbol);
+      const b = el("button", "thumb thumb-" + rating);
+      b.appendChild(thumbIcon());
+      b.appendChild(el("span", "thumb-label", label));
       b.type = "button";
       b.dataset.rating = rating;
-      b.setAttribute("aria-label", label);
       b.setAttribute("aria-pressed", "false");
       b.title = label;
       b.addEventListener("click", async () => {
