@@ -48,11 +48,14 @@ def series_of(results: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
-def _fmt(value: Any) -> str:
+def _fmt(value: Any, metric: str = "", digits: int = 3) -> str:
+    """Ratios with fixed decimals, milliseconds as whole numbers (one decimal below 10 ms)."""
     if value is None:
         return "n/a"
+    if metric in LATENCY_METRICS:
+        return f"{value:.0f}" if value >= 10 else f"{value:.1f}"
     if isinstance(value, float):
-        return f"{value:.3f}" if value <= 1.0 else f"{value:.0f}"
+        return f"{value:.{digits}f}"
     return str(value)
 
 
@@ -71,7 +74,7 @@ def bar_chart(metric: str, series: Sequence[tuple[str, dict[str, Any]]]) -> dict
     if not present:
         return None
     top = 1.0 if metric in RATIO_METRICS else max(present) or 1.0
-    bar_w, gap, height, pad_top, pad_left = 22, 18, 150, 18, 8
+    bar_w, gap, height, pad_top, pad_left = 26, 18, 150, 18, 8
     group_w = bar_w * len(series) + gap
     bars, labels = [], []
     for gi, group in enumerate(groups):
@@ -86,8 +89,8 @@ def bar_chart(metric: str, series: Sequence[tuple[str, dict[str, Any]]]) -> dict
                     "w": bar_w - 3,
                     "h": h,
                     "color": PALETTE[si % len(PALETTE)],
-                    "label": _fmt(v),
-                    "title": f"{series[si][0]} · {group} · {metric} = {_fmt(v)}",
+                    "label": _fmt(v, metric, digits=2),
+                    "title": f"{series[si][0]} · {group} · {metric} = {_fmt(v, metric)}",
                 }
             )
     return {
