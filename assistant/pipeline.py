@@ -11,7 +11,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -22,6 +22,7 @@ from assistant import languages
 from assistant.answer import followup
 from assistant.answer.analysis import PERSONAS, QuestionKind, analyse, has_evidence
 from assistant.answer.extractive import Candidate, ExtractiveAnswerer, TermWeights
+from assistant.answer.llm import LLMAnswerer, LLMUnavailable, citations, get_chat_model, verify
 from assistant.answer.messages import say
 from assistant.answer.units import Unit, split_units
 from assistant.embeddings import EmbeddingProvider, get_embedder
@@ -72,8 +73,15 @@ def _as_turns(history: list[Turn] | list[dict] | None) -> list[Turn]:
 class Assistant:
     """One per process: owns the embedder, the store handle and the live index."""
 
-    def __init__(self, settings: Settings, embedder: EmbeddingProvider, store: VectorStore) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: EmbeddingProvider,
+        store: VectorStore,
+        llm: LLMAnswerer | None = None,
+    ) -> None:
         self.settings = settings
+        self.llm = llm
         self.embedder = embedder
         self.store = store
         self._reindex_lock = threading.Lock()
@@ -89,7 +97,9 @@ class Assistant:
     def from_settings(cls, settings: Settings | None = None) -> Assistant:
         settings = settings or get_settings()
         embedder = get_embedder(settings)
-        return cls(settings, embedder, open_store(settings, embedder.name))
+        model = get_chat_model(settings)
+        llm = LLMAnswerer(model) if model is not None else None
+        return cls(settings, embedder, open_store(settings, embedder.name), llm)
 
     def _load_state(self) -> _State:
         manifest = Manifest.load(self.settings.index_dir, self.store.collection_name)
@@ -150,8 +160,9 @@ class Assistant:
 
     # ----- search -----------------------------------------------------------------------------
     def search(self, query: str, lang: str | None = None, k: int | None = None) -> list[SearchHit]:
-        chosen = languages.resolve(languages.detect(query), explicit=lang,
-                                   default=self.settings.default_language)
+        chosen = languages.resolve(
+            languages.detect(query), explicit=lang, default=self.settings.default_language
+        )
         return self.searcher.search(query, chosen, k or self.settings.retrieval_top_k)
 
     # ----- answers ----------------------------------------------------------------------------
@@ -184,7 +195,10 @@ class Assistant:
         question = question.strip()
 
         answer_lang = self._language(question, turns, lang, client_lang)
-        standalone = followup.rewrite(question, turns, answer_lang, state.weights)
+        if self.llm is not None and turns:
+            standalone = self.llm.condense(question, turns, answer_lang)
+        else:
+            standalone = followup.rewrite(question, turns, answer_lang, state.weights)
         kind = analyse(standalone)
         persona = kind.persona or self._persona_from_history(turns)
         timings["understand"] = _ms(started)
@@ -204,8 +218,18 @@ class Assistant:
             sources.append(route_source)
         timings["answer"] = _ms(t)
 
-        for piece in _pieces(text):
-            yield piece
+        streamed = False
+        if self.llm is not None and not draft.refused:
+            t = time.perf_counter()
+            generated = yield from self._generate(standalone, answer_lang, hits, qvec, state)
+            streamed = generated is not None or streamed
+            if generated is not None and generated[0] is not None:
+                text, sources = generated[0], generated[1]
+                if kind.funding:
+                    text += "\n\n" + say("check_call", answer_lang)
+            timings["llm"] = _ms(t)
+        if not streamed:
+            yield from _pieces(text)
         timings["total"] = _ms(started)
         yield Answer(
             question=question,
@@ -217,6 +241,39 @@ class Assistant:
             next_step=next_step,
             timings_ms=timings,
         )
+
+    def _generate(
+        self, question: str, lang: str, hits: list[SearchHit], qvec: np.ndarray, state: _State
+    ) -> Generator[str, None, tuple[str | None, list[Source] | None] | None]:
+        """Stream the LLM's answer; verified after generation, else the extractive one stands.
+
+        Returns None when nothing was streamed (LLM down), (None, None) when the streamed text
+        was rejected (the final Answer carries the extractive text), or (text, sources).
+        """
+        assert self.llm is not None
+        evidence = [h for h in hits if h.chunk.lang == lang][:4] or hits[:4]
+        pieces: list[str] = []
+        try:
+            for piece in self.llm.stream(question, lang, [h.chunk for h in evidence]):
+                pieces.append(piece)
+                yield piece
+        except LLMUnavailable as exc:
+            log.warning("LLM unavailable, extractive answer served: %s", exc)
+            return (None, None) if pieces else None
+        text = "".join(pieces).strip()
+        problem = verify(text, len(evidence), lang)
+        if problem:
+            log.info("LLM answer rejected (%s), extractive answer served", problem)
+            return None, None
+        sources = []
+        for n in sorted(set(citations(text))):
+            hit = evidence[n - 1]
+            best = max(
+                split_units(hit.chunk.text),
+                key=lambda u: float(v @ qvec) if (v := state.vectors.get(u.key)) is not None else 0,
+            )
+            sources.append(_source(n, Candidate(best, hit, 0.0, 0.0, frozenset(), 0.0)))
+        return text, sources
 
     def _language(
         self, question: str, turns: list[Turn], lang: str | None, client_lang: str | None
@@ -253,8 +310,9 @@ class Assistant:
     ) -> _Draft:
         same = [h for h in hits if h.chunk.lang == lang]
         usable = same or hits
-        selection = state.answerer.select(question, qvec, usable, lang if same else usable[0].chunk.lang
-                                          if usable else lang)
+        selection = state.answerer.select(
+            question, qvec, usable, lang if same else usable[0].chunk.lang if usable else lang
+        )
         chosen = selection.chosen
         best_dense = max((c.dense for c in selection.candidates), default=0.0)
         coverage = state.weights.vocabulary_coverage(question, lang)
@@ -280,12 +338,17 @@ class Assistant:
         return _Draft([(c, "answer") for c in chosen], False, None, not same)
 
     def _supporting(
-        self, question: str, lang: str, kind: QuestionKind, candidates: list[Candidate],
+        self,
+        question: str,
+        lang: str,
+        kind: QuestionKind,
+        candidates: list[Candidate],
         best: Candidate,
     ) -> list[Candidate]:
         """Units that hold the kind of fact asked for, about what was asked."""
         names = {
-            t for word in re.findall(r"(?<!^)(?<![.?!]\s)\b[A-ZÅÄÖ][\wåäö-]+", question)
+            t
+            for word in re.findall(r"(?<!^)(?<![.?!]\s)\b[A-ZÅÄÖ][\wåäö-]+", question)
             for t in tokenize(word, lang)
         }
         out = []
@@ -304,7 +367,12 @@ class Assistant:
         return out
 
     def _group_best(
-        self, group: str, lang: str, qvec: np.ndarray, state: _State, pattern: re.Pattern[str] | None
+        self,
+        group: str,
+        lang: str,
+        qvec: np.ndarray,
+        state: _State,
+        pattern: re.Pattern[str] | None,
     ) -> Candidate | None:
         best: Candidate | None = None
         for chunk, unit in state.group_units.get(group, []):
@@ -325,8 +393,13 @@ class Assistant:
         return self._group_best(group, lang, qvec, state, _NAME)
 
     def _next_step(
-        self, persona: str | None, qvec: np.ndarray, lang: str, draft: _Draft,
-        sources: list[Source], state: _State,
+        self,
+        persona: str | None,
+        qvec: np.ndarray,
+        lang: str,
+        draft: _Draft,
+        sources: list[Source],
+        state: _State,
     ) -> tuple[str | None, Source | None]:
         """The route that fits who is asking, from the routes document, cited."""
         if persona is None or (draft.refused and draft.reason == "offtopic"):
@@ -339,8 +412,14 @@ class Assistant:
             vec = state.vectors.get(unit.key)
             dense = float(vec @ qvec) if vec is not None else 0.0
             if best is None or dense > best.dense:
-                best = Candidate(unit, SearchHit(chunk=chunk, score=dense, rank=1), dense, 0.0,
-                                 frozenset(), dense)
+                best = Candidate(
+                    unit,
+                    SearchHit(chunk=chunk, score=dense, rank=1),
+                    dense,
+                    0.0,
+                    frozenset(),
+                    dense,
+                )
         if best is None or any(s.quote == best.unit.text for s in sources):
             return None, None
         n = len(sources) + 1
@@ -378,9 +457,16 @@ class Assistant:
 def _source(n: int, cand: Candidate) -> Source:
     chunk = cand.hit.chunk
     return Source(
-        n=n, doc_id=chunk.doc_id, chunk_id=chunk.chunk_id, title=chunk.title, url=chunk.url,
-        lang=chunk.lang, section=cand.unit.heading or chunk.section, as_of=chunk.as_of,
-        quote=cand.unit.text, score=round(float(cand.hit.score), 6),
+        n=n,
+        doc_id=chunk.doc_id,
+        chunk_id=chunk.chunk_id,
+        title=chunk.title,
+        url=chunk.url,
+        lang=chunk.lang,
+        section=cand.unit.heading or chunk.section,
+        as_of=chunk.as_of,
+        quote=cand.unit.text,
+        score=round(float(cand.hit.score), 6),
     )
 
 

@@ -73,6 +73,14 @@ class TermWeights:
         return sum(w for t, w in terms.items() if self.known(t)) / sum(terms.values())
 
 
+def _gain(
+    cand: Candidate, qterms: dict[str, float], covered: frozenset[str], qtotal: float
+) -> float:
+    """A unit's score plus what it adds of the question not yet covered (multi-part questions)."""
+    new = sum(w for t, w in qterms.items() if t in cand.terms and t not in covered)
+    return cand.score + 0.25 * new / qtotal
+
+
 class ExtractiveAnswerer:
     """Scores and selects units from the top hits."""
 
@@ -110,7 +118,9 @@ class ExtractiveAnswerer:
         out.sort(key=lambda c: -c.score)
         return out, qterms
 
-    def select(self, question: str, qvec: np.ndarray, hits: list[SearchHit], lang: str) -> Selection:
+    def select(
+        self, question: str, qvec: np.ndarray, hits: list[SearchHit], lang: str
+    ) -> Selection:
         candidates, qterms = self.candidates(question, qvec, hits, lang)
         selection = Selection(candidates=candidates, question_terms=qterms)
         if not candidates:
@@ -122,12 +132,9 @@ class ExtractiveAnswerer:
         qtotal = sum(qterms.values()) or 1.0
         pool = candidates[1:]
         while pool and len(chosen) < self.max_units:
-
-            def gain(c: Candidate) -> float:
-                new = sum(w for t, w in qterms.items() if t in c.terms and t not in covered)
-                return c.score + 0.25 * new / qtotal
-
-            pool.sort(key=gain, reverse=True)
+            pool.sort(
+                key=lambda c, seen=frozenset(covered): _gain(c, qterms, seen, qtotal), reverse=True
+            )
             nxt = pool.pop(0)
             new_cov = sum(w for t, w in qterms.items() if t in nxt.terms and t not in covered)
             follows = nxt.hit is best.hit and nxt.unit.order == best.unit.order + 1
@@ -141,7 +148,6 @@ class ExtractiveAnswerer:
             words += nxt.unit.words
         selection.chosen = chosen
         return selection
-
 
     def _redundant(self, candidate: Candidate, chosen: list[Candidate]) -> bool:
         """Says what a chosen unit already says (the same text, or nearly the same meaning)."""

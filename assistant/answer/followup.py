@@ -18,10 +18,14 @@ _PERSON_PRONOUN = re.compile(
     r"\b(?:she|he|her|his|him|hän|hänen|häntä|hänelle|häneen|hon|han|hennes|hans|henne|honom)\b",
     re.IGNORECASE,
 )
-_NAME = re.compile(r"\b([A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)? [A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)?)")
+_NAME = re.compile(
+    r"\b([A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)? [A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)?)"
+)
 _CITATION = re.compile(r"\s*\[\d+\]")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.+)$", re.MULTILINE)
-_ENUM_LEAD = re.compile(r"(?::|\bare\b|\bovat\b|\bär\b|\binclude\b)\s+(.+)", re.IGNORECASE | re.DOTALL)
+_ENUM_LEAD = re.compile(
+    r"(?::|\bare\b|\bovat\b|\bär\b|\binclude\b)\s+(.+)", re.IGNORECASE | re.DOTALL
+)
 _ENUM_SPLIT = re.compile(r";\s*|,\s*(?:and|ja|och)\s+|\s+(?:and|ja|och)\s+", re.IGNORECASE)
 
 
@@ -60,7 +64,9 @@ def rewrite(question: str, history: list[Turn], lang: str, weights: TermWeights)
         if names:
             return f"{question} {names[0]}"
     if FOLLOW_UP.search(question) or len(question.split()) <= 4:
-        own = [t for t, w in weights.weighted(question, lang).items() if weights.known(t) and w > 2.5]
+        own = [
+            t for t, w in weights.weighted(question, lang).items() if weights.known(t) and w > 2.5
+        ]
         if len(own) < 2:
             return f"{question} {last_question}".strip()
     return question

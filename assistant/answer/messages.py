@@ -23,7 +23,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "refusal_offtopic": {
         "en": "I can only answer questions about the innovation ecosystem agreement between the "
         "City of Tampere and the state, from its published documents.",
-        "fi": "Vastaan vain kysymyksiin Tampereen kaupungin ja valtion välisestä innovaatiotoiminnan "
+        "fi": "Vastaan vain kysymyksiin Tampereen kaupungin ja valtion välisestä "
+        "innovaatiotoiminnan "
         "ekosysteemisopimuksesta sen julkaistujen asiakirjojen pohjalta.",
         "sv": "Jag svarar bara på frågor om ekosystemavtalet för innovationsverksamhet mellan "
         "Tammerfors stad och staten, utifrån dess publicerade dokument.",
@@ -51,7 +52,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "check_call": {
         "en": "Calls and terms change: check the current call notice before you apply.",
         "fi": "Haut ja ehdot muuttuvat: tarkista voimassa oleva hakuilmoitus ennen hakemista.",
-        "sv": "Utlysningar och villkor ändras: kontrollera den aktuella utlysningen innan du ansöker.",
+        "sv": "Utlysningar och villkor ändras: kontrollera den aktuella utlysningen innan du "
+        "ansöker.",
     },
     "as_of": {"en": "as of", "fi": "tilanne", "sv": "per"},
 }

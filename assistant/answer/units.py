@@ -16,8 +16,25 @@ _HEADING = re.compile(r"^\s*#{1,6}\s+(.*?)\s*#*\s*$")
 # A sentence ends at . ! ? followed by space and an upper-case letter, digit or quote; dates such as
 # 1.1.2026 and abbreviations followed by lower case stay inside the sentence.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“(A-ZÅÄÖÉÜ0-9])")
-_ABBREVIATIONS = ("e.g.", "i.e.", "esim.", "mm.", "ns.", "t.ex.", "bl.a.", "s.k.", "ca.", "n.", "tfn.",
-                  "puh.", "vs.", "etc.", "Dr.", "Mr.", "Ms.")
+_ABBREVIATIONS = (
+    "e.g.",
+    "i.e.",
+    "esim.",
+    "mm.",
+    "ns.",
+    "t.ex.",
+    "bl.a.",
+    "s.k.",
+    "ca.",
+    "n.",
+    "tfn.",
+    "puh.",
+    "vs.",
+    "etc.",
+    "Dr.",
+    "Mr.",
+    "Ms.",
+)
 LIST_MAX_WORDS = 120
 
 

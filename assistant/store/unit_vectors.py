@@ -47,7 +47,9 @@ class UnitVectors:
     def __len__(self) -> int:
         return len(self.keys)
 
-    def merged(self, keys: list[str], matrix: np.ndarray, keep: set[str] | None = None) -> UnitVectors:
+    def merged(
+        self, keys: list[str], matrix: np.ndarray, keep: set[str] | None = None
+    ) -> UnitVectors:
         """A new lookup with these added; only `keep` keys survive when given."""
         all_keys = self.keys + keys
         all_rows = np.vstack([self.matrix, matrix]) if len(keys) else self.matrix
