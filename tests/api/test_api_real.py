@@ -65,9 +65,7 @@ def test_real_feedback_export_and_openai_client(real_live):
     )
     answer_id = completion.model_extra["answer_id"]
     assert "[1]" in completion.choices[0].message.content
-    r = httpx.post(
-        f"{real_live.url}/v1/feedback", json={"answer_id": answer_id, "rating": "down"}
-    )
+    r = httpx.post(f"{real_live.url}/v1/feedback", json={"answer_id": answer_id, "rating": "down"})
     assert r.status_code == 201
     export = httpx.get(
         f"{real_live.url}/v1/admin/feedback",
