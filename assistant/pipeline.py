@@ -357,11 +357,11 @@ class Assistant:
                 continue
             if names and not names <= cand.terms:
                 continue
-            if cand.coverage < 0.3 and cand.dense < best.dense - 0.03:
+            if cand.coverage < 0.3 or cand.dense < best.dense - 0.05:
                 continue
             if kind.future and kind.expects == "date":
                 years = [int(y) for y in _YEAR.findall(cand.unit.text)]
-                if not years or max(years) < date.today().year:
+                if not years or max(years) < date.today().year or cand.coverage < 0.5:
                     continue
             out.append(cand)
         return out

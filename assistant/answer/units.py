@@ -111,8 +111,10 @@ def split_units(text: str) -> list[Unit]:
         if kind == "para":
             spans += [("sentence", heading, a, b) for a, b in _sentences(text[start:end], start)]
             continue
+        # The sentence just before a list introduces it ("... are:", "... as follows."), so the
+        # list is answered together with it.
         lead = spans[-1] if spans and spans[-1][0] == "sentence" else None
-        if lead and lead[1] == heading and text[lead[2] : lead[3]].rstrip().endswith(":"):
+        if lead and lead[1] == heading and not text[lead[3] : start].strip():
             spans.pop()
             start = lead[2]
         if len(text[start:end].split()) <= LIST_MAX_WORDS:

@@ -126,7 +126,7 @@ class ChromaStore:
     def get(self, ids: list[str]) -> dict[str, Chunk]:
         if not ids:
             return {}
-        got = self._collection.get(ids=list(ids), include=["documents", "metadatas"])
+        got = self._collection.get(ids=list(dict.fromkeys(ids)), include=["documents", "metadatas"])
         return {
             cid: Chunk(
                 chunk_id=cid, text=text or "", **{k: meta[k] for k in _META_KEYS if k in meta}
