@@ -40,6 +40,8 @@ def page(browser):
     pg.problems = []  # console errors and CSP violations end up here
     pg.on("console", lambda m: pg.problems.append(m.text) if m.type == "error" else None)
     pg.on("pageerror", lambda e: pg.problems.append(str(e)))
+    pg.requests = []  # every URL the page loads: all must be on our own server (offline page)
+    pg.on("request", lambda r: pg.requests.append(r.url))
     yield pg
     context.close()
 

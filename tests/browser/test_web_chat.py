@@ -6,6 +6,7 @@ import re
 import threading
 
 import pytest
+from playwright.sync_api import expect
 
 from assistant.api import create_app
 from assistant.feedback import FeedbackStore
@@ -39,10 +40,11 @@ def last_answer(page):
 
 
 def ask(page, question: str) -> None:
+    before = page.locator("article.msg-bot").count()
     box = page.get_by_role("textbox", name=re.compile("question|Kysymyksesi|Din fråga"))
     box.fill(question)
     box.press("Enter")  # keyboard submit
-    page.locator("article.msg-bot[aria-busy='false']").last.wait_for()
+    expect(page.locator("article.msg-bot").nth(before)).to_have_attribute("aria-busy", "false")
 
 
 def test_page_streams_pieces_before_the_answer_is_done(page, fake_site):
@@ -101,6 +103,7 @@ def test_labels_languages_and_accessibility_basics(page, fake_site):
     page.keyboard.press("Enter")
     last_answer(page).locator(".sources li").first.wait_for()
     assert not page.problems, page.problems
+    assert page.requests and all(u.startswith(fake_site.url + "/") for u in page.requests)
 
 
 def test_phone_width_has_no_horizontal_scroll(browser, fake_site, artifacts):
@@ -146,4 +149,11 @@ def test_real_english_and_finnish_with_thumbs_down(page, real_site, artifacts):
     rows = list(real_site.store.export_jsonl("down"))
     assert len(rows) == 1 and answer_id in rows[0] and '"lang": "fi"' in rows[0]
     page.screenshot(path=str(artifacts / "web-chat.png"), full_page=True)
+    assert not page.problems, page.problems
+
+
+def test_api_docs_render_offline(page, fake_site):
+    page.goto(f"{fake_site.url}/docs")
+    page.locator(".swagger-ui .info .title", has_text="Tampere").wait_for()
+    assert page.locator(".opblock-summary-path", has_text="/v1/ask/stream").count() == 1
     assert not page.problems, page.problems
