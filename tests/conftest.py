@@ -58,6 +58,8 @@ def shipped_copy(shipped_settings: Settings, tmp_path: Path) -> Settings:
     """Settings over a private copy of the shipped index, for tests that run another process."""
     target = tmp_path / "data"
     shutil.copytree(
-        shipped_settings.data_dir, target, ignore=shutil.ignore_patterns(".owner.lock", ".owner.pid")
+        shipped_settings.data_dir,
+        target,
+        ignore=shutil.ignore_patterns(".owner.lock", ".owner.pid"),
     )
     return make_settings(data_dir=target)

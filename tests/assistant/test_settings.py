@@ -20,7 +20,9 @@ def test_every_setting_is_documented():
 
 def test_environment_and_dotenv_are_read(tmp_path, monkeypatch):
     env_file = tmp_path / ".env"
-    env_file.write_text("EMBEDDING_PROVIDER=sentence-transformers\nCORS_ORIGINS=http://a,http://b\n")
+    env_file.write_text(
+        "EMBEDDING_PROVIDER=sentence-transformers\nCORS_ORIGINS=http://a,http://b\n"
+    )
     monkeypatch.setenv("CHROMA_HOST", "chroma.local")
     settings = Settings(_env_file=env_file)
     assert settings.embedding_provider == "sentence-transformers"

@@ -53,7 +53,7 @@ def test_embedded_store(tmp_path):
 def chroma_server(tmp_path: Path):
     exe = shutil.which("chroma") or str(Path(os.sys.executable).with_name("chroma"))
     port = free_port()
-    log = open(tmp_path / "chroma.log", "w")
+    log = open(tmp_path / "chroma.log", "w")  # noqa: SIM115 - open for the server's lifetime
     proc = subprocess.Popen(
         [
             exe,
