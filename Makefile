@@ -26,7 +26,7 @@ test: install
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 	DATA_DIR=data/test-index $(PY) -m assistant eval --out data/eval --no-progress \
-		--min key_fact_accuracy=0.78 \
+		--min key_fact_accuracy=0.85 \
 		--min refusal_accuracy=0.85 --min language_match=0.95 --min citation_validity=1.0
 
 index: install

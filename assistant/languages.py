@@ -47,6 +47,11 @@ def detect(text: str, min_words: int = 3, min_confidence: float = 0.6) -> str | 
         return None
     if len(words) < min_words:
         return None  # "AuroraAI?", "Budget 2023?": names carry their own language, not the asker's
+    # Names ("Jaana Niittyniemi", "Sustainable Industry X") carry their own language, not the
+    # asker's: judge by the other words when enough of them are left.
+    plain = [w for i, w in enumerate(words) if i == 0 or not w[0].isupper()]
+    if len(plain) >= 2 and len(plain) < len(words):
+        text = " ".join(plain)
     scores = confidences(text)
     best = max(scores, key=scores.get)
     return best if scores[best] >= min_confidence else None

@@ -357,7 +357,7 @@ class Assistant:
                 continue
             if names and not names <= cand.terms:
                 continue
-            if cand.coverage < 0.3 or cand.dense < best.dense - 0.05:
+            if cand.dense < best.dense - 0.05 or (cand.coverage < 0.3 and cand is not best):
                 continue
             if kind.future and kind.expects == "date":
                 years = [int(y) for y in _YEAR.findall(cand.unit.text)]

@@ -88,10 +88,14 @@ class ExtractiveAnswerer:
         self,
         weights: TermWeights,
         vectors: UnitVectors,
-        max_words: int = 120,
-        max_units: int = 4,
+        max_words: int = 140,
+        max_units: int = 5,
         chunks_considered: int = 4,
+        margin: float = 0.03,
+        neighbour_margin: float = 0.06,
     ) -> None:
+        self.margin = margin
+        self.neighbour_margin = neighbour_margin
         self.weights = weights
         self.vectors = vectors
         self.max_words = max_words
@@ -137,10 +141,19 @@ class ExtractiveAnswerer:
             )
             nxt = pool.pop(0)
             new_cov = sum(w for t, w in qterms.items() if t in nxt.terms and t not in covered)
-            follows = nxt.hit is best.hit and nxt.unit.order == best.unit.order + 1
-            close = nxt.score >= best.score - (0.04 if follows else 0.02)
-            if not (close or new_cov / qtotal >= 0.15) or nxt.score < 0:
-                break
+            # A sentence next to a chosen one in the same section usually completes it.
+            neighbour = any(
+                nxt.hit is c.hit
+                and nxt.unit.heading == c.unit.heading
+                and abs(nxt.unit.order - c.unit.order) == 1
+                for c in chosen
+            )
+            close = nxt.score >= best.score - (self.neighbour_margin if neighbour else self.margin)
+            # ... and one that holds another part of a multi-part question completes the answer.
+            floor = best.score - 2 * self.neighbour_margin
+            covers = new_cov / qtotal >= 0.15 and nxt.score >= floor
+            if not (close or covers) or nxt.score < 0:
+                continue
             if words + nxt.unit.words > self.max_words or self._redundant(nxt, chosen):
                 continue
             chosen.append(nxt)

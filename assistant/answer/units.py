@@ -36,6 +36,12 @@ _ABBREVIATIONS = (
     "Ms.",
 )
 LIST_MAX_WORDS = 120
+# A sentence that announces what follows ("... as follows.", "... seuraavasti.", "...:") says
+# nothing alone: it stays with the rest of its paragraph.
+_LEAD_IN = re.compile(
+    r"(?::|\b(?:as follows|the following|seuraavasti|seuraavat|på följande sätt|följande)\W*)$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -109,7 +115,12 @@ def split_units(text: str) -> list[Unit]:
     spans: list[tuple[str, str, int, int]] = []
     for kind, heading, start, end in _blocks(text):
         if kind == "para":
-            spans += [("sentence", heading, a, b) for a, b in _sentences(text[start:end], start)]
+            sentences = _sentences(text[start:end], start)
+            for i, (a, b) in enumerate(sentences):
+                if i + 1 < len(sentences) and _LEAD_IN.search(text[a:b]):
+                    spans.append(("sentence", heading, a, sentences[-1][1]))
+                    break
+                spans.append(("sentence", heading, a, b))
             continue
         # The sentence just before a list introduces it ("... are:", "... as follows."), so the
         # list is answered together with it.
