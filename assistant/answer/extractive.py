@@ -92,7 +92,7 @@ class ExtractiveAnswerer:
         max_units: int = 5,
         chunks_considered: int = 4,
         margin: float = 0.03,
-        neighbour_margin: float = 0.06,
+        neighbour_margin: float = 0.10,
     ) -> None:
         self.margin = margin
         self.neighbour_margin = neighbour_margin
@@ -150,7 +150,7 @@ class ExtractiveAnswerer:
             )
             close = nxt.score >= best.score - (self.neighbour_margin if neighbour else self.margin)
             # ... and one that holds another part of a multi-part question completes the answer.
-            floor = best.score - 2 * self.neighbour_margin
+            floor = best.score - 0.12
             covers = new_cov / qtotal >= 0.15 and nxt.score >= floor
             if not (close or covers) or nxt.score < 0:
                 continue
