@@ -41,6 +41,7 @@ OFFTOPIC_COVERAGE = 0.5
 OFFTOPIC_DENSE = 0.84
 _NAME = re.compile(r"[A-ZÅÄÖ][\wåäöé-]+ [A-ZÅÄÖ][\wåäöé-]+")
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+_PERIOD = re.compile(r"\b(?:19|20)\d{2}\s*[–-]\s*(?:19|20)\d{2}\b")
 
 
 class IndexNotBuilt(StoreError):
@@ -360,7 +361,8 @@ class Assistant:
             if cand.dense < best.dense - 0.05 or (cand.coverage < 0.3 and cand is not best):
                 continue
             if kind.future and kind.expects == "date":
-                years = [int(y) for y in _YEAR.findall(cand.unit.text)]
+                # A period ("2021–2027") is not an event; a date or a year on its own is.
+                years = [int(y) for y in _YEAR.findall(_PERIOD.sub(" ", cand.unit.text))]
                 if not years or max(years) < date.today().year or cand.coverage < 0.5:
                     continue
             out.append(cand)

@@ -9,8 +9,10 @@ then adds units that cover parts of the question not yet covered, within a word 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -42,6 +44,13 @@ class Selection:
     question_terms: dict[str, float] = field(default_factory=dict)
 
 
+@lru_cache(maxsize=4)
+def _stop_words(lang: str) -> frozenset[str]:
+    from stop_words import get_stop_words
+
+    return frozenset(get_stop_words(lang))
+
+
 class TermWeights:
     """Inverse document frequency of stemmed terms over all units of the live index."""
 
@@ -65,9 +74,19 @@ class TermWeights:
         """The text's terms with their weights; very common terms count for little."""
         return {t: self.idf(t) for t in set(tokenize(text, lang))}
 
+    def content(self, text: str, lang: str) -> dict[str, float]:
+        """Weighted terms without function and question words ("what", "kuka", "vad")."""
+        stop = _stop_words(lang)
+        words = [w for w in re.findall(r"[^\W_]+", text.lower()) if w not in stop]
+        return self.weighted(" ".join(words), lang) or self.weighted(text, lang)
+
     def vocabulary_coverage(self, text: str, lang: str) -> float:
-        """Weighted share of the text's terms that occur anywhere in the documents."""
-        terms = self.weighted(text, lang)
+        """Weighted share of the text's content terms that occur anywhere in the documents.
+
+        Function and question words ("what", "mikä", "vad") are left out: the documents are not
+        written as questions, so those words say nothing about whether the topic is covered.
+        """
+        terms = self.content(text, lang)
         if not terms:
             return 0.0
         return sum(w for t, w in terms.items() if self.known(t)) / sum(terms.values())
@@ -105,7 +124,7 @@ class ExtractiveAnswerer:
     def candidates(
         self, question: str, qvec: np.ndarray, hits: list[SearchHit], lang: str
     ) -> tuple[list[Candidate], dict[str, float]]:
-        qterms = self.weights.weighted(question, lang)
+        qterms = self.weights.content(question, lang)
         qtotal = sum(qterms.values()) or 1.0
         out: list[Candidate] = []
         for hit in hits[: self.chunks_considered]:
