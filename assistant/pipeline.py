@@ -155,6 +155,19 @@ class Assistant:
     def ready(self) -> bool:
         return bool(self._state.live.ids) and self.store.heartbeat()
 
+    def check_citations(self, answer: Answer) -> list[str]:
+        """Problems with an answer's sources: a cited chunk not in the store, or a quote that is
+        not verbatim in the chunk as stored. Empty when every citation holds."""
+        stored = self.get_chunks([s.chunk_id for s in answer.sources])
+        problems = []
+        for source in answer.sources:
+            chunk = stored.get(source.chunk_id)
+            if chunk is None:
+                problems.append(f"[{source.n}] cites {source.chunk_id}, which is not in the store")
+            elif not source.quote or source.quote not in chunk.text:
+                problems.append(f"[{source.n}] quote is not in {source.chunk_id} as stored")
+        return problems
+
     def get_chunks(self, chunk_ids: list[str]) -> dict[str, Chunk]:
         """Chunks as stored in the vector store (citation checks re-read them from there)."""
         return self.store.get(list(chunk_ids))
@@ -334,8 +347,10 @@ class Assistant:
             if not supporting:
                 reason = "future" if kind.future and kind.expects == "date" else "unsupported"
                 return refuse(reason, chosen[0])
-            if supporting[0] not in chosen:
-                chosen = [supporting[0], *[c for c in chosen if c is not supporting[0]]][:4]
+            # Of the units holding the fact asked for, the closest in meaning leads the answer.
+            lead = max(supporting, key=lambda c: c.dense)
+            if lead not in chosen:
+                chosen = [lead, *[c for c in chosen if c is not lead]][:4]
         return _Draft([(c, "answer") for c in chosen], False, None, not same)
 
     def _supporting(
@@ -403,27 +418,35 @@ class Assistant:
         sources: list[Source],
         state: _State,
     ) -> tuple[str | None, Source | None]:
-        """The route that fits who is asking, from the routes document, cited."""
+        """The route that fits who is asking, from the routes document, cited.
+
+        The section for this kind of asker that is closest to the question gives its opening
+        sentences, leaving out what the answer already says.
+        """
         if persona is None or (draft.refused and draft.reason == "offtopic"):
             return None, None
         pattern = PERSONAS[persona]
-        best: Candidate | None = None
+        sections: dict[tuple[str, str], list[tuple[Chunk, Unit, float]]] = {}
         for chunk, unit in state.group_units.get(self.settings.routes_doc, []):
-            if chunk.lang != lang or not pattern.search(unit.heading):
-                continue
-            vec = state.vectors.get(unit.key)
-            dense = float(vec @ qvec) if vec is not None else 0.0
-            if best is None or dense > best.dense:
-                best = Candidate(
-                    unit,
-                    SearchHit(chunk=chunk, score=dense, rank=1),
-                    dense,
-                    0.0,
-                    frozenset(),
-                    dense,
-                )
-        if best is None or any(s.quote == best.unit.text for s in sources):
+            if chunk.lang == lang and pattern.search(unit.heading):
+                vec = state.vectors.get(unit.key)
+                dense = float(vec @ qvec) if vec is not None else 0.0
+                sections.setdefault((chunk.chunk_id, unit.heading), []).append((chunk, unit, dense))
+        if not sections:
             return None, None
+        said = " ".join(s.quote for s in sources)
+        # The section the answer already quotes is continued; else the one closest to the question.
+        continued = [
+            items for items in sections.values() if any(u.text in said for _, u, _ in items)
+        ]
+        units = max(continued or sections.values(), key=lambda items: max(d for _, _, d in items))
+        fresh = [(c, u, d) for c, u, d in units if u.text not in said]
+        if not fresh:
+            return None, None
+        chunk, unit, dense = fresh[0]
+        best = Candidate(
+            unit, SearchHit(chunk=chunk, score=dense, rank=1), dense, 0.0, frozenset(), dense
+        )
         n = len(sources) + 1
         return f"{best.unit.text} [{n}]", _source(n, best)
 
@@ -450,7 +473,9 @@ class Assistant:
             return "\n\n".join(parts), sources
         if draft.other_language:
             parts.append(say("other_language", lang))
-        ordered = sorted(draft.statements, key=lambda s: (s[0].hit.rank, s[0].unit.order))
+        # The answer first, then what completes it in reading order.
+        lead, *rest = draft.statements
+        ordered = [lead, *sorted(rest, key=lambda s: (s[0].hit.rank, s[0].unit.order))]
         for cand, _ in ordered:
             parts.append(f"{cand.unit.text} [{cite(cand)}]")
         return "\n\n".join(parts), sources

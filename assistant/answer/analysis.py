@@ -201,6 +201,9 @@ PERSONAS: dict[str, re.Pattern[str]] = {
 }
 
 FUNDING = _rx(
+    r"\bmoney\b",
+    r"\brahaa?\b",
+    r"\bpengar\b",
     r"fund",
     r"financ",
     r"\bgrant",

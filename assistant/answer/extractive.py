@@ -46,6 +46,12 @@ class Selection:
 
 @lru_cache(maxsize=4)
 def _stop_words(lang: str) -> frozenset[str]:
+    """Function and question words. English uses bm25s's NLTK-style list: the stop-words
+    package's English list also holds content words such as "call", "open" and "number"."""
+    if lang == "en":
+        from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+        return frozenset(STOPWORDS_EN_PLUS)
     from stop_words import get_stop_words
 
     return frozenset(get_stop_words(lang))
@@ -92,6 +98,17 @@ class TermWeights:
         return sum(w for t, w in terms.items() if self.known(t)) / sum(terms.values())
 
 
+_COPULA = re.compile(r"\s(?:are|is|ovat|on|är)\s", re.IGNORECASE)
+
+
+def _defines(text: str, qterms: dict[str, float], lang: str) -> bool:
+    """The unit's subject (before its first are/is/ovat/on/är) holds every term of the question."""
+    match = _COPULA.search(text)
+    if not match or not qterms:
+        return False
+    return set(qterms) <= set(tokenize(text[: match.start()], lang))
+
+
 def _gain(
     cand: Candidate, qterms: dict[str, float], covered: frozenset[str], qtotal: float
 ) -> float:
@@ -136,6 +153,8 @@ class ExtractiveAnswerer:
                 out.append(Candidate(unit, hit, dense, coverage, terms))
         for cand in out:
             cand.score = cand.dense + 0.12 * cand.coverage + 0.015 / cand.hit.rank
+            if _defines(cand.unit.text, qterms, cand.hit.chunk.lang):
+                cand.score += 0.03  # "The X are ..." answers "What are the X?"
             if META.search(cand.unit.text):
                 cand.score -= 1.0  # describes the document, answers nothing
         out.sort(key=lambda c: -c.score)

@@ -12,6 +12,7 @@ import re
 
 from assistant.answer.analysis import FOLLOW_UP, ordinal
 from assistant.answer.extractive import TermWeights
+from assistant.retrieval.bm25 import tokenize
 from assistant.schema import Turn
 
 _PERSON_PRONOUN = re.compile(
@@ -26,22 +27,36 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.+)$", re.MULTILINE)
 _ENUM_LEAD = re.compile(
     r"(?::|\bare\b|\bovat\b|\bär\b|\binclude\b)\s+(.+)", re.IGNORECASE | re.DOTALL
 )
-_ENUM_SPLIT = re.compile(r";\s*|,\s*(?:and|ja|och)\s+|\s+(?:and|ja|och)\s+", re.IGNORECASE)
+_AND = r"(?:and|ja|sekä|och|samt)"
+# "A; B; and C" splits at the semicolons only (items may hold commas); "A, B ja C" at both.
+_SEMI_SPLIT = re.compile(rf";\s*(?:{_AND}\s+)?", re.IGNORECASE)
+_COMMA_SPLIT = re.compile(rf",\s*(?:{_AND}\s+)?|\s+{_AND}\s+", re.IGNORECASE)
 
 
-def _items(answer: str) -> list[str]:
-    """The items the answer listed: list lines, else the parts of its first enumeration."""
+def _enumeration(sentence: str) -> list[str]:
+    lead = _ENUM_LEAD.search(sentence)
+    if not lead:
+        return []
+    body = lead.group(1)
+    splitter = _SEMI_SPLIT if ";" in body else _COMMA_SPLIT
+    return [p.strip(" .") for p in splitter.split(body) if p.strip(" .")]
+
+
+def _items(answer: str, topic: set[str], lang: str) -> list[str]:
+    """The items the answer listed: its list lines, else the enumeration closest to the topic."""
     text = _CITATION.sub("", answer)
-    items = [m.group(1).strip() for m in _LIST_ITEM.finditer(text)]
-    if len(items) >= 2:
-        return items
-    for sentence in re.split(r"(?<=[.!?])\s+", text):
-        lead = _ENUM_LEAD.search(sentence)
-        if lead:
-            parts = [p.strip(" .") for p in _ENUM_SPLIT.split(lead.group(1)) if p.strip(" .")]
-            if len(parts) >= 2:
-                return parts
-    return []
+    candidates: list[tuple[list[str], str]] = []  # (items, the text that introduces them)
+    for block in (b for b in re.split(r"\n\s*\n", text) if b.strip()):
+        lines = [m.group(1).strip() for m in _LIST_ITEM.finditer(block)]
+        if len(lines) >= 2:
+            candidates.append((lines, block))
+        for sentence in re.split(r"(?<=[.!?])\s+", block):
+            if len(parts := _enumeration(sentence)) >= 2:
+                candidates.append((parts, sentence))
+    if not candidates:
+        return []
+    best = max(candidates, key=lambda c: len(topic & set(tokenize(c[1], lang))))
+    return best[0]
 
 
 def _last(history: list[Turn], role: str) -> str:
@@ -56,7 +71,8 @@ def rewrite(question: str, history: list[Turn], lang: str, weights: TermWeights)
     last_question = _last(history, "user")
     position = ordinal(question)
     if position is not None:
-        items = _items(last_answer)
+        topic = set(weights.content(f"{last_question} {question}", lang))
+        items = _items(last_answer, topic, lang)
         if items and -len(items) <= (position - 1 if position > 0 else position) < len(items):
             return f"{question} {items[position - 1 if position > 0 else position]}"
     if _PERSON_PRONOUN.search(question):
