@@ -322,12 +322,10 @@ class Assistant:
         kind: QuestionKind,
         state: _State,
     ) -> _Draft:
-        same = [h for h in hits if h.chunk.lang == lang]
-        usable = same or hits
-        selection = state.answerer.select(
-            question, qvec, usable, lang if same else usable[0].chunk.lang if usable else lang
-        )
-        chosen = selection.chosen
+        selection = state.answerer.select(question, qvec, hits, lang)
+        # One language per answer: the asker's, unless the best evidence exists only in another.
+        answer_in = selection.chosen[0].hit.chunk.lang if selection.chosen else lang
+        chosen = [c for c in selection.chosen if c.hit.chunk.lang == answer_in]
         best_dense = max((c.dense for c in selection.candidates), default=0.0)
         coverage = state.weights.vocabulary_coverage(question, lang)
         contact = self._contact(qvec, lang, state)
@@ -351,7 +349,7 @@ class Assistant:
             lead = max(supporting, key=lambda c: c.dense)
             if lead not in chosen:
                 chosen = [lead, *[c for c in chosen if c is not lead]][:4]
-        return _Draft([(c, "answer") for c in chosen], False, None, not same)
+        return _Draft([(c, "answer") for c in chosen], False, None, answer_in != lang)
 
     def _supporting(
         self,

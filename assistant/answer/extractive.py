@@ -144,15 +144,24 @@ class ExtractiveAnswerer:
         qterms = self.weights.content(question, lang)
         qtotal = sum(qterms.values()) or 1.0
         out: list[Candidate] = []
-        for hit in hits[: self.chunks_considered]:
+        # The question's language first; a couple of other-language chunks (never translations of
+        # these, the retriever drops those) in case the only evidence is in another language.
+        same = [h for h in hits if h.chunk.lang == lang][: self.chunks_considered]
+        other = [h for h in hits if h.chunk.lang != lang][:2]
+        for hit in same + other:
             for unit in split_units(hit.chunk.text):
                 vec = self.vectors.get(unit.key)
                 dense = float(vec @ qvec) if vec is not None else 0.0
-                terms = frozenset(tokenize(f"{unit.heading} {unit.text}", hit.chunk.lang))
+                text = f"{unit.heading} {unit.text}"
+                terms = frozenset(tokenize(text, hit.chunk.lang))
+                if hit.chunk.lang != lang:  # names match across languages only stemmed alike
+                    terms |= frozenset(tokenize(text, lang))
                 coverage = sum(w for t, w in qterms.items() if t in terms) / qtotal
                 out.append(Candidate(unit, hit, dense, coverage, terms))
         for cand in out:
             cand.score = cand.dense + 0.12 * cand.coverage + 0.015 / cand.hit.rank
+            if cand.hit.chunk.lang == lang:
+                cand.score += 0.03  # an answer in the asker's language, when one is as good
             if _defines(cand.unit.text, qterms, cand.hit.chunk.lang):
                 cand.score += 0.03  # "The X are ..." answers "What are the X?"
             if META.search(cand.unit.text):

@@ -238,3 +238,25 @@ def test_llm_down_serves_the_extractive_answer(real_assistant):
     )
     answer = assistant.ask("Until when is the agreement valid?")
     assert "31.12.2027" in answer.answer and not answer.refused
+
+
+def test_evidence_only_in_another_language_is_said_and_cited(tmp_path):
+    from ingest.indexer import Indexer
+    from tests.conftest import make_settings
+    from tests.ingest.test_indexer import write_corpus
+
+    settings = make_settings(data_dir=tmp_path / "data", corpus_dir=write_corpus(tmp_path / "c"))
+    indexer = Indexer(settings)
+    indexer.run()
+    indexer.store.close()
+    assistant = Assistant.from_settings(settings)
+    try:
+        answer = assistant.ask("Vem är kontaktperson för Alpha-programmet?")
+        assert answer.language == "sv" and not answer.refused
+        assert answer.answer.startswith("Dokumenten anger det här bara på ett annat språk")
+        assert "programme office" in answer.answer
+        assert [s.doc_id for s in answer.sources] == ["alpha-en"]
+        same = assistant.ask("Vem stöder små forskargrupper i Tammerfors?")
+        assert [s.doc_id for s in same.sources] == ["gamma-sv"]
+    finally:
+        assistant.store.close()
