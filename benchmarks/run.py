@@ -95,8 +95,7 @@ def main() -> int:
     rows = [
         (
             "full ingest of corpus/",
-            f"{full_s:.1f} s wall, {full['chunks']} chunks, "
-            f"{full['embedded_units']} answer units",
+            f"{full_s:.1f} s wall, {full['chunks']} chunks, {full['embedded_units']} answer units",
             "",
         ),
         ("unchanged re-ingest", f"{again_s:.2f} s (embedded {again['embedded']})", "< 3 s"),

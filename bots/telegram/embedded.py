@@ -42,8 +42,8 @@ class EmbeddedBot:
             raise ValueError("TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_URL")
         self.poll_timeout = poll_timeout
         # Without a configured secret a random one still proves each POST came from Telegram.
-        self.secret = (
-            settings.telegram_webhook_secret.get_secret_value() or secrets.token_urlsafe(32)
+        self.secret = settings.telegram_webhook_secret.get_secret_value() or secrets.token_urlsafe(
+            32
         )
         self.application = build_application(
             settings, assistant, feedback, memory, polling=not self.webhook

@@ -69,18 +69,24 @@ class FeedbackLike(Protocol):
 def language_keyboard() -> InlineKeyboardMarkup:
     """English / suomi / svenska, one row."""
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(name, callback_data=f"lang:{code}")
-          for code, name in messages.LANGUAGE_NAMES.items()]]
+        [
+            [
+                InlineKeyboardButton(name, callback_data=f"lang:{code}")
+                for code, name in messages.LANGUAGE_NAMES.items()
+            ]
+        ]
     )
 
 
 def feedback_keyboard(answer_id: str) -> InlineKeyboardMarkup:
     """👍/👎 under an answer; the callback data carries the answer id (fits in 64 bytes)."""
     return InlineKeyboardMarkup(
-        [[
-            InlineKeyboardButton("👍", callback_data=f"fb:up:{answer_id}"),
-            InlineKeyboardButton("👎", callback_data=f"fb:down:{answer_id}"),
-        ]]
+        [
+            [
+                InlineKeyboardButton("👍", callback_data=f"fb:up:{answer_id}"),
+                InlineKeyboardButton("👎", callback_data=f"fb:down:{answer_id}"),
+            ]
+        ]
     )
 
 
@@ -126,9 +132,7 @@ class TelegramHandlers:
         self._rate = RateLimitItemPerMinute(settings.telegram_rate_limit_per_minute)
         self._chosen: dict[int, str] = {}  # chat id -> language picked by button or /lang
         self._warned: dict[int, float] = {}  # user id -> end of the window already warned about
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
-            weakref.WeakValueDictionary()
-        )
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -178,7 +182,8 @@ class TelegramHandlers:
             return text.strip()
         username = (bot.username or "").lower()
         mentioned = any(
-            value.lower() == f"@{username}" if entity.type == MessageEntity.MENTION
+            value.lower() == f"@{username}"
+            if entity.type == MessageEntity.MENTION
             else entity.user is not None and entity.user.id == bot.id
             for entity, value in message.parse_entities(
                 [MessageEntity.MENTION, MessageEntity.TEXT_MENTION]
@@ -220,7 +225,10 @@ class TelegramHandlers:
                 )
 
     async def answer_question(
-        self, update: Update, context: ContextTypes.DEFAULT_TYPE, question: str,
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        question: str,
         lang: str | None = None,
     ) -> None:
         """Ask the pipeline (with the chat's memory), store the answer, send it with thumbs."""
@@ -250,8 +258,9 @@ class TelegramHandlers:
             try:
                 await asyncio.to_thread(self.feedback.record_answer, answer, CHANNEL)
             except Exception:  # the answer matters more than its thumbs
-                log.exception("could not store answer %s; sending it without feedback buttons",
-                              answer.id)
+                log.exception(
+                    "could not store answer %s; sending it without feedback buttons", answer.id
+                )
                 markup = None
             await self._send_parts(message, format_answer(answer), markup)
 
@@ -341,9 +350,7 @@ class TelegramHandlers:
         _, rating, answer_id = (query.data or "").split(":", 2)
         lang = self.ui_lang(update)
         try:
-            await asyncio.to_thread(
-                self.feedback.add_feedback, answer_id, rating, None, CHANNEL
-            )
+            await asyncio.to_thread(self.feedback.add_feedback, answer_id, rating, None, CHANNEL)
         except (KeyError, ValueError):
             await query.answer(messages.text(lang, "feedback_unknown"))
             return

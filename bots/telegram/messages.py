@@ -150,4 +150,3 @@ def text(lang: str | None, key: str, **values: object) -> str:
     """The UI text `key` in `lang` (English when the language is not one of ours)."""
     table = TEXTS.get(lang or "en", TEXTS["en"])
     return table[key].format(**values) if values else table[key]
-

@@ -33,8 +33,12 @@ class ScriptedAssistant:
 
     def ask(self, question, history=None, lang=None, client_lang=None) -> Answer:
         self.calls.append(
-            {"question": question, "history": list(history or []), "lang": lang,
-             "client_lang": client_lang}
+            {
+                "question": question,
+                "history": list(history or []),
+                "lang": lang,
+                "client_lang": client_lang,
+            }
         )
         if self.fail_on is not None and self.fail_on in question:
             raise RuntimeError("the pipeline failed")
@@ -50,8 +54,16 @@ class ScriptedAssistant:
 
 def source(n: int, title: str = "Agreement page", url: str = "https://example.org/doc") -> Source:
     return Source(
-        n=n, doc_id=f"doc{n}", chunk_id=f"doc{n}#0", title=title, url=url, lang="en",
-        section="", as_of="", quote="q", score=1.0,
+        n=n,
+        doc_id=f"doc{n}",
+        chunk_id=f"doc{n}#0",
+        title=title,
+        url=url,
+        lang="en",
+        section="",
+        as_of="",
+        quote="q",
+        score=1.0,
     )
 
 

@@ -190,8 +190,7 @@ class FakeBotAPI:
     def sent(self, chat_id: int | None = None) -> list[dict[str, str]]:
         """sendMessage calls (to one chat)."""
         return [
-            p for p in self.called("sendMessage")
-            if chat_id is None or int(p["chat_id"]) == chat_id
+            p for p in self.called("sendMessage") if chat_id is None or int(p["chat_id"]) == chat_id
         ]
 
     async def wait_for(

@@ -29,8 +29,15 @@ class Spy:
 
     def ask(self, question, history=None, lang=None, client_lang=None):
         answer = self.inner.ask(question, history=history, lang=lang, client_lang=client_lang)
-        self.calls.append({"question": question, "history": list(history or []), "lang": lang,
-                           "client_lang": client_lang, "answer": answer})
+        self.calls.append(
+            {
+                "question": question,
+                "history": list(history or []),
+                "lang": lang,
+                "client_lang": client_lang,
+                "answer": answer,
+            }
+        )
         return answer
 
 
@@ -40,7 +47,8 @@ async def ask_and_receive(fake_api: FakeBotAPI, spy: Spy, chat_id: int, text: st
     fake_api.message(text, chat_id=chat_id, **kw)
     await fake_api.wait_for(
         lambda: any("reply_markup" in p for p in fake_api.sent(chat_id)[before:]),
-        timeout=120, what=f"the answer to {text!r}",
+        timeout=120,
+        what=f"the answer to {text!r}",
     )
     return spy.calls[-1]["answer"], fake_api.sent(chat_id)[before:]
 
@@ -61,7 +69,10 @@ async def test_english_question_is_answered_in_english(fake_api, start_bot, pipe
     spy = Spy(pipeline)
     await start_bot(spy)
     answer, parts = await ask_and_receive(
-        fake_api, spy, 51, "What is the innovation ecosystem agreement of Tampere about?",
+        fake_api,
+        spy,
+        51,
+        "What is the innovation ecosystem agreement of Tampere about?",
         language_code="fi",  # the question's own language wins over the client's
     )
     assert answer.language == "en" and not answer.refused and answer.sources
@@ -75,7 +86,10 @@ async def test_finnish_question_is_answered_in_finnish(fake_api, start_bot, pipe
     spy = Spy(pipeline)
     await start_bot(spy)
     answer, parts = await ask_and_receive(
-        fake_api, spy, 52, "Mistä Tampereen innovaatioekosysteemisopimuksessa on kyse?",
+        fake_api,
+        spy,
+        52,
+        "Mistä Tampereen innovaatioekosysteemisopimuksessa on kyse?",
         language_code="en",
     )
     assert answer.language == "fi" and not answer.refused and answer.sources

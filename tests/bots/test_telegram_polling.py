@@ -173,9 +173,7 @@ async def test_markup_symbols_are_escaped(fake_api: FakeBotAPI, start_bot):
     assert parsed.hrefs == [url]
 
 
-async def test_plain_text_is_sent_when_telegram_rejects_the_html(
-    fake_api: FakeBotAPI, start_bot
-):
+async def test_plain_text_is_sent_when_telegram_rejects_the_html(fake_api: FakeBotAPI, start_bot):
     fake_api.reject_html = True
     await start_bot(ScriptedAssistant(reply=lambda q: "Answer with <tags> & stuff"))
     fake_api.message("question", chat_id=27)
@@ -195,7 +193,8 @@ async def test_feedback_button_press_is_stored(fake_api: FakeBotAPI, start_bot, 
     await fake_api.wait_for(lambda: len(fake_api.called("answerCallbackQuery")) == 2)
     answered = {p["text"] for p in fake_api.called("answerCallbackQuery")}
     assert answered == {
-        messages.text("en", "feedback_thanks"), messages.text("en", "feedback_unknown")
+        messages.text("en", "feedback_thanks"),
+        messages.text("en", "feedback_unknown"),
     }
     assert feedback.count() == {"answers": 1, "feedback": 1}
     (line,) = list(feedback.export_jsonl())
@@ -239,8 +238,14 @@ async def test_photo_voice_sticker_file_and_edits_get_the_polite_reply(
     fake_api.message(chat_id=33, voice={**size, "duration": 1})
     fake_api.message(
         chat_id=34,
-        sticker={**size, "width": 1, "height": 1, "is_animated": False, "is_video": False,
-                 "type": "regular"},
+        sticker={
+            **size,
+            "width": 1,
+            "height": 1,
+            "is_animated": False,
+            "is_video": False,
+            "type": "regular",
+        },
     )
     fake_api.message(chat_id=35, document={**size, "file_name": "a.pdf"})
     fake_api.message("edited question", chat_id=36, edited=True, language_code="fi")
@@ -255,16 +260,26 @@ async def test_groups_answer_only_when_mentioned_or_replied_to(fake_api: FakeBot
     await start_bot(assistant)
     group = {"chat_id": -100, "user_id": 8, "chat_type": "supergroup"}
     fake_api.message("people talking among themselves", **group)
-    fake_api.message(chat_id=-100, user_id=8, chat_type="supergroup",
-                     photo=[{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}])
+    fake_api.message(
+        chat_id=-100,
+        user_id=8,
+        chat_type="supergroup",
+        photo=[{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}],
+    )
     mention = f"@{BOT_USER['username']}"
     fake_api.message(
-        f"{mention} what are the goals?", **group,
+        f"{mention} what are the goals?",
+        **group,
         entities=[{"type": "mention", "offset": 0, "length": len(mention)}],
     )
     await fake_api.wait_sent(-100, 1)
-    bot_message = {"message_id": 1, "date": 0, "chat": {"id": -100, "type": "supergroup"},
-                   "from": BOT_USER, "text": "an earlier answer"}
+    bot_message = {
+        "message_id": 1,
+        "date": 0,
+        "chat": {"id": -100, "type": "supergroup"},
+        "from": BOT_USER,
+        "text": "an earlier answer",
+    }
     fake_api.message("and the funding?", **group, reply_to_message=bot_message)
     first, second = await fake_api.wait_sent(-100, 2)
     assert [c["question"] for c in assistant.calls] == ["what are the goals?", "and the funding?"]

@@ -28,22 +28,32 @@ async def test_assistant_bot_polls_answers_and_stops_cleanly(
     )
     log = (tmp_path / "bot.log").open("w")
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "assistant", "bot",
-        cwd=tmp_path, env=env, stdout=log, stderr=asyncio.subprocess.STDOUT,
+        sys.executable,
+        "-m",
+        "assistant",
+        "bot",
+        cwd=tmp_path,
+        env=env,
+        stdout=log,
+        stderr=asyncio.subprocess.STDOUT,
     )
     try:
-        await fake_api.wait_for(lambda: fake_api.called("getUpdates"), timeout=300,
-                                what="the bot to start polling")
+        await fake_api.wait_for(
+            lambda: fake_api.called("getUpdates"), timeout=300, what="the bot to start polling"
+        )
         fake_api.message("/start", chat_id=61, language_code="sv")
         fake_api.message("Who is the contact person named on the agreement page?", chat_id=61)
         greeting, *answer = await fake_api.wait_for(
             lambda: len(s := fake_api.sent(61)) >= 2 and s, timeout=120, what="two replies"
         )
-        assert greeting["text"].startswith(messages.text("sv", "greeting", name=" Ann", ttl=30,
-                                                          days=90)[:20])
+        assert greeting["text"].startswith(
+            messages.text("sv", "greeting", name=" Ann", ttl=30, days=90)[:20]
+        )
         assert answer[0]["parse_mode"] == "HTML" and "<a href=" in answer[-1]["text"]
         assert {p.get("language_code") for p in fake_api.called("setMyCommands")} >= {
-            "en", "fi", "sv"
+            "en",
+            "fi",
+            "sv",
         }
         proc.send_signal(signal.SIGINT)
         assert await asyncio.wait_for(proc.wait(), 60) == 0

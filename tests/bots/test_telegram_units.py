@@ -20,8 +20,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def answer(text: str, **kw) -> Answer:
-    return Answer(question="q", standalone_question="q", answer=text, language="en",
-                  refused=False, **kw)
+    return Answer(
+        question="q", standalone_question="q", answer=text, language="en", refused=False, **kw
+    )
 
 
 def test_every_ui_text_exists_in_all_three_languages():
@@ -69,7 +70,9 @@ def test_assistant_bot_command_without_token(tmp_path: Path):
         [sys.executable, "-m", "assistant", "bot"],
         cwd=tmp_path,  # no .env here
         env={**env, "PYTHONPATH": str(ROOT)},
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2
     assert NO_TOKEN in result.stderr

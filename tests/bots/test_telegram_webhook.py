@@ -19,7 +19,8 @@ async def test_webhook_sets_the_hook_checks_the_secret_and_answers(
     fake_api: FakeBotAPI, feedback, tmp_path
 ):
     settings = bot_settings(
-        fake_api, tmp_path,
+        fake_api,
+        tmp_path,
         telegram_mode="webhook",
         telegram_webhook_url="https://bot.example.org/telegram",
         telegram_webhook_secret="s3cret-Token_1",
@@ -35,12 +36,16 @@ async def test_webhook_sets_the_hook_checks_the_secret_and_answers(
         assert hook["secret_token"] == "s3cret-Token_1"
         assert not fake_api.called("getUpdates")  # no polling in webhook mode
         assert {p.get("language_code") for p in fake_api.called("setMyCommands")} >= {
-            "en", "fi", "sv"
+            "en",
+            "fi",
+            "sv",
         }
         update = {
             "update_id": 1,
             "message": {
-                "message_id": 5, "date": int(time.time()), "text": "Hello via webhook",
+                "message_id": 5,
+                "date": int(time.time()),
+                "text": "Hello via webhook",
                 "chat": {"id": 41, "type": "private"},
                 "from": {"id": 41, "is_bot": False, "first_name": "W", "language_code": "en"},
             },
