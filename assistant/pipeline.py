@@ -284,7 +284,7 @@ class Assistant:
             hit = evidence[n - 1]
             best = max(
                 split_units(hit.chunk.text),
-                key=lambda u: float(v @ qvec) if (v := state.vectors.get(u.key)) is not None else 0,
+                key=lambda u: state.vectors.similarity(u.key, qvec),
             )
             sources.append(_source(n, Candidate(best, hit, 0.0, 0.0, frozenset(), 0.0)))
         return text, sources
@@ -395,8 +395,7 @@ class Assistant:
                 continue
             if pattern and not pattern.search(unit.text):
                 continue
-            vec = state.vectors.get(unit.key)
-            dense = float(vec @ qvec) if vec is not None else 0.0
+            dense = state.vectors.similarity(unit.key, qvec)
             if best is None or dense > best.dense:
                 hit = SearchHit(chunk=chunk, score=dense, rank=1)
                 best = Candidate(unit, hit, dense, 0.0, frozenset(), dense)
@@ -427,8 +426,7 @@ class Assistant:
         sections: dict[tuple[str, str], list[tuple[Chunk, Unit, float]]] = {}
         for chunk, unit in state.group_units.get(self.settings.routes_doc, []):
             if chunk.lang == lang and pattern.search(unit.heading):
-                vec = state.vectors.get(unit.key)
-                dense = float(vec @ qvec) if vec is not None else 0.0
+                dense = state.vectors.similarity(unit.key, qvec)
                 sections.setdefault((chunk.chunk_id, unit.heading), []).append((chunk, unit, dense))
         if not sections:
             return None, None

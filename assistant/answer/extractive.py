@@ -150,8 +150,7 @@ class ExtractiveAnswerer:
         other = [h for h in hits if h.chunk.lang != lang][:2]
         for hit in same + other:
             for unit in split_units(hit.chunk.text):
-                vec = self.vectors.get(unit.key)
-                dense = float(vec @ qvec) if vec is not None else 0.0
+                dense = self.vectors.similarity(unit.key, qvec)
                 text = f"{unit.heading} {unit.text}"
                 terms = frozenset(tokenize(text, hit.chunk.lang))
                 if hit.chunk.lang != lang:  # names match across languages only stemmed alike

@@ -41,6 +41,11 @@ class UnitVectors:
         row = self._row.get(key)
         return None if row is None else self.matrix[row]
 
+    def similarity(self, key: str, query: np.ndarray) -> float:
+        """Cosine similarity of a unit with a query vector (both normalised); 0 when unknown."""
+        vec = self.get(key)
+        return float(vec @ query) if vec is not None else 0.0
+
     def __contains__(self, key: str) -> bool:
         return key in self._row
 
