@@ -328,11 +328,11 @@ class Assistant:
         chosen = [c for c in selection.chosen if c.hit.chunk.lang == answer_in]
         best_dense = max((c.dense for c in selection.candidates), default=0.0)
         coverage = state.weights.vocabulary_coverage(question, lang)
-        contact = self._contact(qvec, lang, state)
 
         def refuse(reason: str, related: Candidate | None = None) -> _Draft:
             statements = [(related, "related")] if related else []
-            if contact:
+            # Only a refusal needs the contact, so it is looked up here, not for every question.
+            if contact := self._contact(qvec, lang, state):
                 statements.append((contact, "contact"))
             return _Draft(statements, True, reason, False)
 
