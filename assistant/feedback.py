@@ -39,7 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import NullPool, StaticPool
 
 from assistant.schema import Answer
 from assistant.settings import Settings
@@ -125,6 +125,9 @@ class FeedbackStore:
                 kwargs["poolclass"] = StaticPool  # one shared in-memory database
             else:
                 Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                # A connection per use (cheap for SQLite): one opened read-only while the file
+                # was read-only never outlives the fault.
+                kwargs["poolclass"] = NullPool
         self.engine = create_engine(url, **kwargs)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._lock = threading.Lock()  # SQLite allows one writer; keep writes orderly
