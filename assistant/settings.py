@@ -90,7 +90,9 @@ class Settings(BaseSettings):
 
     # --- feedback ---
     database_url: str = Field("", description="Feedback database URL; default SQLite in DATA_DIR.")
-    feedback_retention_days: int = Field(90, ge=1, description="Days stored feedback is kept.")
+    feedback_retention_days: int = Field(
+        90, ge=1, description="Days stored answers and votes are kept."
+    )
 
     # --- HTTP API ---
     api_host: str = Field("127.0.0.1", description="Address `assistant serve` binds.")
@@ -130,6 +132,41 @@ class Settings(BaseSettings):
     # --- LLM path robustness (issue 11) ---
     llm_max_tokens: int = Field(
         512, ge=16, le=8192, description="Most tokens the LLM may write per call (max_tokens)."
+    )
+
+    # --- ingest limits (issue 11: hostile documents) ---
+    ingest_max_file_bytes: int = Field(
+        50_000_000,
+        ge=1024,
+        description="Largest document file read (bytes; checked before reading).",
+    )
+    ingest_max_member_bytes: int = Field(
+        100_000_000,
+        ge=1024,
+        description="Largest uncompressed member of a DOCX (zip) package, checked before parsing.",
+    )
+    ingest_max_compression_ratio: int = Field(
+        200, ge=10, description="Largest uncompressed/compressed ratio of a DOCX (zip) member."
+    )
+    ingest_max_text_chars: int = Field(
+        5_000_000, ge=1000, description="Most characters of text taken from one document."
+    )
+    ingest_max_front_matter_bytes: int = Field(
+        16_384, ge=256, description="Largest YAML front matter of a Markdown file (bytes)."
+    )
+
+    # --- feedback limits (issue 11) ---
+    answer_log_max_rows: int = Field(
+        200_000, ge=10, description="Most stored answers; the oldest (and their votes) go first."
+    )
+    feedback_max_rows: int = Field(
+        100_000, ge=10, description="Most stored votes; the oldest go first."
+    )
+    feedback_prune_every: int = Field(
+        500, ge=1, description="Writes between two retention and row-cap checks."
+    )
+    feedback_db_timeout_s: float = Field(
+        2.0, gt=0, description="Seconds a feedback write waits for a locked SQLite database."
     )
 
     @field_validator("extra_docs_dirs", "cors_origins", mode="before")

@@ -29,7 +29,7 @@ from assistant.api.middleware import (
 )
 from assistant.api.routes import admin, ask, health, openai_compat, search, telegram, web
 from assistant.api.routes import feedback as feedback_routes
-from assistant.feedback import FeedbackStore
+from assistant.feedback import FeedbackStore, FeedbackUnavailable, open_feedback_store
 from assistant.memory import ConversationMemory
 from assistant.settings import Settings
 
@@ -89,12 +89,14 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned_store = app.state.feedback is None
         if owned_store:
-            app.state.feedback = FeedbackStore(
-                settings.database_url, settings.feedback_retention_days
-            )
-        purged = await run_in_threadpool(app.state.feedback.purge_expired)
-        if purged:
-            log.info("purged %d expired feedback rows at startup", purged)
+            app.state.feedback = open_feedback_store(settings)
+        try:  # a locked or read-only feedback database never stops the API from starting
+            purged = await run_in_threadpool(app.state.feedback.purge_expired)
+        except FeedbackUnavailable:
+            log.warning("feedback purge at startup failed; answers are served anyway")
+        else:
+            if purged:
+                log.info("purged %d expired feedback rows at startup", purged)
         purger = asyncio.create_task(_purge_periodically(app.state.feedback, PURGE_INTERVAL_S))
         if app.state.assistant is None:
             from assistant.pipeline import Assistant

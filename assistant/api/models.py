@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from assistant.feedback import MAX_COMMENT_CHARS
 from assistant.schema import Lang
 
 
@@ -65,7 +66,7 @@ class FeedbackRequest(BaseModel):
 
     answer_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
     rating: Literal["up", "down"]
-    comment: str | None = Field(None, max_length=2000)
+    comment: str | None = Field(None, max_length=MAX_COMMENT_CHARS)
 
 
 class FeedbackResponse(BaseModel):

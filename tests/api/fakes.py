@@ -156,4 +156,5 @@ class FakeAssistant:
             "languages": {"en": 2, "fi": 1, "sv": 1},
             "embedding_model": "fake",
             "last_ingest": "2024-01-01T00:00:00+00:00",
+            "skipped": [],
         }
