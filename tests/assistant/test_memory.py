@@ -34,5 +34,6 @@ def test_reset_keys_apart_and_set_language(state_store):
 
 def test_text_with_quotes_and_newlines_round_trips(state_store):
     memory = ConversationMemory(store=state_store)
-    memory.add("k", 'He said "hei"\nand left', "Tämä on vastaus.\n\n[1]", "fi")
-    assert [t.content for t in memory.history("k")] == ['He said "hei"\nand left', "Tämä on vastaus.\n\n[1]"]
+    texts = ['He said "hei"\nand left', "Tämä on vastaus.\n\n[1]"]
+    memory.add("k", *texts, "fi")
+    assert [t.content for t in memory.history("k")] == texts
