@@ -84,7 +84,9 @@ def clean_record(record: logging.LogRecord, redactor: Redactor = REDACTOR) -> No
         message = record.getMessage()
     except Exception:  # a broken format string: keep what logging would have shown
         message = f"{record.msg!r} {record.args!r}"
-    record.msg, record.args = redactor.redact(message), None
+    masked = redactor.redact(message)
+    if masked != message:  # else keep msg and args apart for formatters that read the args
+        record.msg, record.args = masked, None
     if record.exc_info and not record.exc_text:
         record.exc_text = logging.Formatter().formatException(record.exc_info)
     if record.exc_text:
