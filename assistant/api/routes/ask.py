@@ -23,6 +23,7 @@ from assistant.api.deps import (
     session_key,
 )
 from assistant.api.models import AskRequest, AskResponse, ErrorResponse
+from assistant.api.streaming import started
 from assistant.feedback import FeedbackStore
 from assistant.memory import ConversationMemory
 from assistant.schema import Answer
@@ -35,6 +36,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorResponse, "description": "Body too large"},
     422: {"model": ErrorResponse, "description": "Invalid request"},
     429: {"model": ErrorResponse, "description": "Rate limited (see Retry-After)"},
+    503: {"model": ErrorResponse, "description": "The document index is unreachable for now"},
 }
 
 
@@ -138,11 +140,13 @@ async def ask_stream(
     session_id, history = resolve_session(body.session_id, body.history, sessions, memory)
     hint = client_lang(request)
 
+    items = await started(
+        assistant.stream(body.question, history=history, lang=body.lang, client_lang=hint)
+    )
+
     def events() -> Iterator[bytes]:
         try:
-            for item in assistant.stream(
-                body.question, history=history, lang=body.lang, client_lang=hint
-            ):
+            for item in items:
                 if isinstance(item, Answer):
                     after_answer(item, "web", feedback, memory, session_id)
                     yield sse("done", with_session(item, session_id))
