@@ -120,7 +120,7 @@ class Settings(BaseSettings):
     telegram_webhook_url: str = Field("", description="Public URL Telegram posts updates to.")
     telegram_webhook_secret: SecretStr = Field(SecretStr(""), description="Webhook secret token.")
     telegram_rate_limit_per_minute: int = Field(
-        10, ge=1, description="Questions per user per minute."
+        10, ge=1, description="Questions per chat per minute."
     )
 
     # --- misc ---
@@ -168,6 +168,52 @@ class Settings(BaseSettings):
     feedback_db_timeout_s: float = Field(
         2.0, gt=0, description="Seconds a feedback write waits for a locked SQLite database."
     )
+    # --- shared state, proxies, hosts and the admin brake (issue 11: API security) ---
+    state_backend: Literal["memory"] = Field(
+        "memory",
+        description="Where sessions, conversation memory and rate limits live: memory.",
+    )
+    state_max_keys: int = Field(
+        100_000, ge=100, description="Most keys the in-process state store holds (oldest go)."
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Reverse proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For/-Proto are "
+            "believed; empty trusts none, so every limit counts the connecting address."
+        ),
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Host names the API answers to (comma-separated), beside 127.0.0.1, localhost, "
+            "API_HOST and the webhook's host; '*' allows any."
+        ),
+    )
+    admin_max_failures: int = Field(
+        5, ge=1, description="Wrong admin keys per client before its admin requests get 429."
+    )
+    admin_failure_window_s: float = Field(
+        900.0, gt=0, description="Seconds a client's wrong admin keys are counted (and it waits)."
+    )
+
+    @field_validator("trusted_proxies", "allowed_hosts", mode="before")
+    @classmethod
+    def _split_security_lists(cls, value: object) -> object:
+        """Comma-separated in the environment, like the other lists."""
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_networks(cls, value: list[str]) -> list[str]:
+        """A typo here would silently trust nobody (or everybody): refuse it at start."""
+        import ipaddress
+
+        for item in value:
+            ipaddress.ip_network(item, strict=False)
+        return value
 
     @field_validator("extra_docs_dirs", "cors_origins", mode="before")
     @classmethod
