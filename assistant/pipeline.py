@@ -8,7 +8,6 @@ run it in a worker thread.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Generator, Iterator
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant import languages
+from assistant import languages, textregex
 from assistant.answer import followup
 from assistant.answer.analysis import PERSONAS, QuestionKind, analyse, has_evidence
 from assistant.answer.extractive import Candidate, ExtractiveAnswerer, TermWeights
@@ -39,9 +38,12 @@ log = logging.getLogger(__name__)
 # Off-topic: few of the question's weighted terms occur in the documents AND no unit is close.
 OFFTOPIC_COVERAGE = 0.5
 OFFTOPIC_DENSE = 0.84
-_NAME = re.compile(r"[A-ZÅÄÖ][\wåäöé-]+ [A-ZÅÄÖ][\wåäöé-]+")
-_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
-_PERIOD = re.compile(r"\b(?:19|20)\d{2}\s*[–-]\s*(?:19|20)\d{2}\b")
+# A name starts where a word does (the look-behind): else one long capitalised token is rescanned
+# from each of its letters (quadratic: issue 11).
+_NAME = textregex.compile(r"(?<![\wåäöé-])[A-ZÅÄÖ][\wåäöé-]+ [A-ZÅÄÖ][\wåäöé-]+")
+_YEAR = textregex.compile(r"\b(?:19|20)\d{2}\b")
+_PERIOD = textregex.compile(r"\b(?:19|20)\d{2}\s*[–-]\s*(?:19|20)\d{2}\b")
+_CAPITALISED = textregex.compile(r"(?<!^)(?<![.?!]\s)\b[A-ZÅÄÖ][\wåäö-]+")
 
 
 class IndexNotBuilt(StoreError):
@@ -360,11 +362,7 @@ class Assistant:
         best: Candidate,
     ) -> list[Candidate]:
         """Units that hold the kind of fact asked for, about what was asked."""
-        names = {
-            t
-            for word in re.findall(r"(?<!^)(?<![.?!]\s)\b[A-ZÅÄÖ][\wåäö-]+", question)
-            for t in tokenize(word, lang)
-        }
+        names = {t for word in _CAPITALISED.findall(question) for t in tokenize(word, lang)}
         out = []
         for cand in candidates:
             if not has_evidence(kind.expects or "", cand.unit.text):
@@ -387,7 +385,7 @@ class Assistant:
         lang: str,
         qvec: np.ndarray,
         state: _State,
-        pattern: re.Pattern[str] | None,
+        pattern: textregex.Pattern | None,
     ) -> Candidate | None:
         best: Candidate | None = None
         for chunk, unit in state.group_units.get(group, []):
@@ -502,3 +500,13 @@ def _pieces(text: str) -> Iterator[str]:
     paragraphs = text.split("\n\n")
     for i, paragraph in enumerate(paragraphs):
         yield paragraph + ("\n\n" if i < len(paragraphs) - 1 else "")
+
+
+# Probes for the pathological-input test (tests/assistant/test_textregex.py).
+textregex.register_text_function("assistant.pipeline._NAME", lambda text: _NAME.search(text))
+textregex.register_text_function(
+    "assistant.pipeline._YEAR", lambda text: _YEAR.findall(_PERIOD.sub(" ", text))
+)
+textregex.register_text_function(
+    "assistant.pipeline._CAPITALISED", lambda text: _CAPITALISED.findall(text)
+)

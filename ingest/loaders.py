@@ -9,22 +9,23 @@ one broken file never stops an ingest.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from assistant import languages
+from assistant import languages, textregex
 from ingest.documents import Document, LoadError, UnreadableDocument
 
 __all__ = ["SUPPORTED", "UnreadableDocument", "load_file", "load_path", "slugify"]
 
 SUPPORTED = {".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx"}
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.MULTILINE)
+# Closing #s are stripped in Python: `(.+?)\s*#*\s*$` retried its tail at every position of a
+# long space run, and `\s` crossed lines (quadratic: issue 11).
+_HEADING = textregex.compile(r"^(#{1,6})[ \t]+(.+)$", textregex.MULTILINE)
 _DETECT_CHARS = 5000  # enough to tell en/fi/sv apart; a whole book would take lingua seconds
-_BULLET = re.compile(r"^\s*[•▪◦●■–]\s*")
+_BULLET = textregex.compile(r"^\s*[•▪◦●■–]\s*")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -35,7 +36,7 @@ def slugify(relative: str) -> str:
     parts = []
     for part in Path(relative).with_suffix("").parts:
         ascii_part = unicodedata.normalize("NFKD", part).encode("ascii", "ignore").decode()
-        slug = re.sub(r"[^a-z0-9]+", "-", ascii_part.lower()).strip("-")
+        slug = textregex.sub(r"[^a-z0-9]+", "-", ascii_part.lower()).strip("-")
         if slug:
             parts.append(slug)
     return "/".join(parts) or "document"
@@ -95,9 +96,10 @@ def _as_list(value: Any) -> list[str]:
     return out
 
 
+@textregex.text_function()
 def _first_heading(text: str) -> str:
     match = _HEADING.search(text)
-    return match.group(2).strip() if match else ""
+    return match.group(2).strip().rstrip("#").strip() if match else ""
 
 
 def _mtime_date(path: Path) -> str:
@@ -195,7 +197,7 @@ def _html_blocks(node: Any, blocks: list[str]) -> None:
                 inline.append(str(child))
         elif name in _DROP:
             continue
-        elif re.fullmatch(r"h[1-6]", name):
+        elif textregex.fullmatch(r"h[1-6]", name):
             flush()
             if text := _clean(child.get_text(" ")):
                 blocks.append("#" * int(name[1]) + " " + text)
@@ -272,7 +274,7 @@ def _docx_list_level(paragraph: Any) -> int | None:
         return int(num.ilvl.val) if num.ilvl is not None else 0
     style = paragraph.style.name if paragraph.style is not None else ""
     if style.lower().startswith("list"):
-        match = re.search(r"(\d)$", style)
+        match = textregex.search(r"(\d)$", style)
         return int(match.group(1)) - 1 if match else 0
     return None
 
@@ -308,7 +310,7 @@ def _load_docx(path: Path) -> tuple[str, dict[str, Any]]:
         if not text:
             continue
         style = item.style.name if item.style is not None else ""
-        heading = re.fullmatch(r"heading\s*([1-6])", style.strip(), re.IGNORECASE)
+        heading = textregex.fullmatch(r"heading\s*([1-6])", style.strip(), textregex.I)
         level = _docx_list_level(item)
         if heading or style == "Title":
             flush_list()
@@ -409,3 +411,10 @@ def load_path(path: Path) -> tuple[list[Document], list[LoadError]]:
         seen[document.doc_id] = document.path
         documents.append(document)
     return documents, errors
+
+
+# Probes for the pathological-input test (tests/assistant/test_textregex.py).
+textregex.register_text_function("ingest.loaders.slugify", lambda text: slugify(f"x/{text}.md"))
+textregex.register_text_function(
+    "ingest.loaders._BULLET", lambda text: [_BULLET.sub("- ", line) for line in text.splitlines()]
+)

@@ -11,11 +11,10 @@ model is actually used, so the default extractive setup can import this module f
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from assistant import languages
+from assistant import languages, textregex
 from assistant.answer.messages import say
 from assistant.schema import Chunk, Turn
 from assistant.settings import Settings
@@ -199,15 +198,17 @@ class LLMAnswerer:
 
 
 # [3], [1, 2], [1-3], [1][2]: every number inside brackets made only of numbers and separators.
-_CITATION = re.compile(r"\[(\d+(?:\s*[,;–-]\s*\d+)*)\]")
-_NUMBER = re.compile(r"\d+")
+_CITATION = textregex.compile(r"\[(\d+(?:\s*[,;–-]\s*\d+)*)\]")
+_NUMBER = textregex.compile(r"\d+")
 
 
+@textregex.text_function()
 def citations(text: str) -> list[int]:
     """Every passage number the text cites, in order of appearance."""
     return [int(n) for group in _CITATION.findall(text) for n in _NUMBER.findall(group)]
 
 
+@textregex.text_function(4, "en")
 def verify(text: str, n_evidence: int, lang: str) -> str | None:
     """None when the answer can be served; else why it cannot (the pipeline falls back).
 
