@@ -52,10 +52,13 @@ def _direct_regex_uses(path: Path) -> list[tuple[int, str]]:
             for alias in node.names:
                 if alias.name.split(".")[0] in REGEX_MODULES:
                     aliases.add(alias.asname or alias.name)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            if node.module.split(".")[0] in REGEX_MODULES:
-                for alias in node.names:
-                    functions.add(alias.asname or alias.name)
+        elif (
+            isinstance(node, ast.ImportFrom)
+            and node.module
+            and node.module.split(".")[0] in REGEX_MODULES
+        ):
+            for alias in node.names:
+                functions.add(alias.asname or alias.name)
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
