@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant import languages, textregex
+from assistant import bounds, languages, textregex
 from assistant.answer import followup
 from assistant.answer.analysis import PERSONAS, QuestionKind, analyse, has_evidence
 from assistant.answer.extractive import Candidate, ExtractiveAnswerer, TermWeights
@@ -206,15 +206,21 @@ class Assistant:
         """Text pieces as they are ready, then the final Answer."""
         timings: dict[str, float] = {}
         started = time.perf_counter()
-        turns = _as_turns(history)
+        limits = self.settings
+        # Bounded inputs (issue 11): the newest turns only, and a standalone question of bounded
+        # length, whatever the channel passed in; the answer's `history` says what was read.
+        turns, history_use = bounds.recent_history(
+            _as_turns(history), limits.max_history_turns, limits.max_history_chars
+        )
         state = self._state
-        question = question.strip()
+        question = bounds.clip(question.strip(), limits.max_standalone_chars)
 
         answer_lang = self._language(question, turns, lang, client_lang)
         if self.llm is not None and turns:
             standalone = self.llm.condense(question, turns, answer_lang)
         else:
             standalone = followup.rewrite(question, turns, answer_lang, state.weights)
+        standalone = bounds.clip(standalone, limits.max_standalone_chars)
         kind = analyse(standalone)
         persona = kind.persona or self._persona_from_history(turns)
         timings["understand"] = _ms(started)
@@ -256,6 +262,7 @@ class Assistant:
             sources=sources,
             next_step=next_step,
             timings_ms=timings,
+            history=history_use,
         )
 
     def _generate(

@@ -87,7 +87,7 @@ async def ask(
     memory: MemoryDep,
 ) -> Answer:
     """The whole answer as JSON. Give `history`, or a `session_id` for server-side memory."""
-    check_question(settings, body.question, len(body.history or []))
+    check_question(settings, body.question, [m.content for m in body.history or []])
     history = resolve_history(body.history, body.session_id, memory)
     hint = client_lang(request)
 
@@ -122,7 +122,7 @@ async def ask_stream(
     memory: MemoryDep,
 ) -> EventSourceResponse:
     """Text pieces first, then the final answer with its sources and id."""
-    check_question(settings, body.question, len(body.history or []))
+    check_question(settings, body.question, [m.content for m in body.history or []])
     history = resolve_history(body.history, body.session_id, memory)
     hint = client_lang(request)
 

@@ -111,9 +111,10 @@ async def chat_completions(
     feedback: FeedbackDep,
     memory: MemoryDep,
 ) -> Any:
-    """Answers the last user message; extra fields `answer_id` and `sources` carry citations."""
+    """Answers the last user message; extra fields `answer_id` and `sources` carry citations,
+    `history` how many earlier messages were read (the newest MAX_HISTORY_TURNS, bounded)."""
     question, history = split_messages(body)
-    check_question(settings, question, len(history))
+    check_question(settings, question, [m.text() for m in body.messages])
     hint = client_lang(request)
     created = int(time.time())
     model = body.model or MODEL_ID
@@ -145,6 +146,7 @@ async def chat_completions(
                 "usage": _usage(),
                 "answer_id": answer.id,
                 "sources": [s.model_dump() for s in answer.sources],
+                "history": answer.history.model_dump() if answer.history else None,
             }
         )
 
@@ -177,6 +179,7 @@ async def chat_completions(
                         "stop",
                         answer_id=item.id,
                         sources=[s.model_dump() for s in item.sources],
+                        history=item.history.model_dump() if item.history else None,
                     )
                 elif item:
                     yield chunk({"content": str(item)})
