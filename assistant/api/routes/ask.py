@@ -9,8 +9,8 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.sse import EventSourceResponse, format_sse_event
-from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
+from assistant.api.concurrency import iterate_answer, run_answer
 from assistant.api.deps import (
     AssistantDep,
     FeedbackDep,
@@ -96,7 +96,7 @@ async def ask(
         after_answer(answer, "web", feedback, memory, body.session_id)
         return answer
 
-    return await run_in_threadpool(work)
+    return await run_answer(request, work)
 
 
 @router.post(
@@ -140,4 +140,4 @@ async def ask_stream(
             log.exception("stream failed")
             yield sse("error", {"detail": "The answer failed; please try again."})
 
-    return EventSourceResponse(iterate_in_threadpool(events()), headers=STREAM_HEADERS)
+    return EventSourceResponse(iterate_answer(request, events()), headers=STREAM_HEADERS)

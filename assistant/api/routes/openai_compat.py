@@ -17,8 +17,8 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 from fastapi.sse import EventSourceResponse, format_sse_event
-from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
+from assistant.api.concurrency import iterate_answer, run_answer
 from assistant.api.deps import (
     AssistantDep,
     FeedbackDep,
@@ -126,7 +126,7 @@ async def chat_completions(
             after_answer(answer, "openai", feedback, memory, None)
             return answer
 
-        answer = await run_in_threadpool(work)
+        answer = await run_answer(request, work)
         return JSONResponse(
             {
                 "id": f"chatcmpl-{answer.id}",
@@ -188,4 +188,4 @@ async def chat_completions(
             yield chunk({"content": "\n\n(The answer failed; please try again.)"}, "stop")
         yield format_sse_event(data_str="[DONE]")
 
-    return EventSourceResponse(iterate_in_threadpool(events()), headers=STREAM_HEADERS)
+    return EventSourceResponse(iterate_answer(request, events()), headers=STREAM_HEADERS)
