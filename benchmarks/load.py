@@ -242,10 +242,10 @@ def attack_requests(kind: str) -> list[tuple[str, str, dict, dict]]:
     second = {"role": "user", "content": "Tell me more about the second one"}
     words = "Which funding does the ecosystem agreement offer startups in Tampere? "
     if kind == "spaces-50k":
-        run = "The focus areas are: a, " + " " * 50_000 + "and b [1]"
+        run = "The focus areas are: a" + " " * 50_000 + "b [1]"
         return [("POST", "/v1/chat/completions", chat([focus, _asst(run), second]), {})]
     if kind == "spaces-19k":
-        run = "The focus areas are: a, " + " " * 19_000 + "b [1]"
+        run = "The focus areas are: a" + " " * 19_000 + "b [1]"
         return [("POST", "/v1/chat/completions", chat([focus, _asst(run), second]), {})]
     if kind == "earlier-user-60k":
         long = (words * 900)[:60_000]
@@ -273,7 +273,8 @@ def _asst(text: str) -> dict:
 
 
 def _vague() -> dict:
-    return {"role": "user", "content": "What about that?"}
+    # No subject of its own: the follow-up rule appends the earlier question to it.
+    return {"role": "user", "content": "And that?"}
 
 
 def probe_while(url: str, done: threading.Event, deadline: float) -> dict:
@@ -417,6 +418,11 @@ def fmt_run(s: dict) -> str:
     )
 
 
+def secs(value: float) -> str:
+    """Seconds, or that the 10 s probe timeout ran out."""
+    return "> 10 s (no answer)" if value == float("inf") else f"{value:.2f} s"
+
+
 def fmt_attack(a: dict | None) -> str:
     if a is None:
         return "not run"
@@ -426,7 +432,7 @@ def fmt_attack(a: dict | None) -> str:
     extra = f"; {a['rows']} rows stored" if "rows" in a else ""
     return (
         f"attack answered in {a['attack_s']:.2f} s ({statuses}){extra}; meanwhile /healthz max "
-        f"{a['healthz_max_s']:.2f} s, /v1/ask max {a['ask_max_s']:.2f} s ({a['probes']} probes)"
+        f"{secs(a['healthz_max_s'])}, /v1/ask max {secs(a['ask_max_s'])} ({a['probes']} probes)"
     )
 
 
@@ -632,7 +638,8 @@ def main() -> int:
         "notes": [
             'Attacks: `spaces-*` is an assistant message holding a run of spaces, then "Tell me '
             'more about the second one", to /v1/chat/completions; `earlier-user-*` an earlier '
-            'user message of that many characters of words, then "What about that?"; the 19k '
+            'user message of that many characters of words, then "And that?" (which takes the '
+            "earlier question as its subject); the 19k "
             "variants fit under the per-message cap, so they exercise the pipeline's own bounds; "
             "`x-forwarded-for-45` is 45 /v1/ask with a different X-Forwarded-For each, rate "
             "limit on (30/min): the 429 count shows whether the header is trusted; "

@@ -112,8 +112,10 @@ def test_a_60_kb_earlier_message_never_reaches_the_embedder(real_assistant, spy)
         {"role": "user", "content": long_message},
         {"role": "assistant", "content": "The agreement funds joint projects [1]."},
     ]
-    answer = real_assistant.ask("What about that?", history=history)
+    # "And that?" has no subject of its own: the rewrite appends the earlier question, bounded
+    answer = real_assistant.ask("And that?", history=history)
     assert answer.answer
+    assert answer.standalone_question.startswith("And that? Which funding does the ecosystem")
     assert len(answer.standalone_question) <= limit
     assert spy.lengths and max(spy.lengths) <= limit
     assert answer.history == HistoryUse(given=2, used=2, truncated=True)
@@ -124,7 +126,7 @@ def test_a_long_space_run_in_the_last_answer_is_answered(real_assistant):
     """The issue's freeze: a run of spaces in an assistant message, then "the second one"."""
     history = [
         {"role": "user", "content": "What are the focus areas?"},
-        {"role": "assistant", "content": "The focus areas are: a, " + " " * 19_000 + "and b [1]"},
+        {"role": "assistant", "content": "The focus areas are: a" + " " * 19_000 + "b [1]"},
     ]
     answer = real_assistant.ask("Tell me more about the second one", history=history)
     assert answer.answer and answer.history.used == 2
