@@ -8,7 +8,6 @@ run it in a worker thread.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant import languages
+from assistant import bounds, languages, textregex
 from assistant.answer import followup, guard
 from assistant.answer.analysis import PERSONAS, QuestionKind, analyse, has_evidence
 from assistant.answer.extractive import Candidate, ExtractiveAnswerer, TermWeights
@@ -39,9 +38,12 @@ log = logging.getLogger(__name__)
 # Off-topic: few of the question's weighted terms occur in the documents AND no unit is close.
 OFFTOPIC_COVERAGE = 0.5
 OFFTOPIC_DENSE = 0.84
-_NAME = re.compile(r"[A-ZÅÄÖ][\wåäöé-]+ [A-ZÅÄÖ][\wåäöé-]+")
-_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
-_PERIOD = re.compile(r"\b(?:19|20)\d{2}\s*[–-]\s*(?:19|20)\d{2}\b")
+# A name starts where a word does (the look-behind): else one long capitalised token is rescanned
+# from each of its letters (quadratic: issue 11).
+_NAME = textregex.compile(r"(?<![\wåäöé-])[A-ZÅÄÖ][\wåäöé-]+ [A-ZÅÄÖ][\wåäöé-]+")
+_YEAR = textregex.compile(r"\b(?:19|20)\d{2}\b")
+_PERIOD = textregex.compile(r"\b(?:19|20)\d{2}\s*[–-]\s*(?:19|20)\d{2}\b")
+_CAPITALISED = textregex.compile(r"(?<!^)(?<![.?!]\s)\b[A-ZÅÄÖ][\wåäö-]+")
 
 
 class IndexNotBuilt(StoreError):
@@ -204,15 +206,21 @@ class Assistant:
         """Text pieces as they are ready, then the final Answer."""
         timings: dict[str, float] = {}
         started = time.perf_counter()
-        turns = _as_turns(history)
+        limits = self.settings
+        # Bounded inputs (issue 11): the newest turns only, and a standalone question of bounded
+        # length, whatever the channel passed in; the answer's `history` says what was read.
+        turns, history_use = bounds.recent_history(
+            _as_turns(history), limits.max_history_turns, limits.max_history_chars
+        )
         state = self._state
-        question = question.strip()
+        question = bounds.clip(question.strip(), limits.max_standalone_chars)
 
         answer_lang = self._language(question, turns, lang, client_lang)
         if self.llm is not None and turns:
             standalone = self.llm.condense(question, turns, answer_lang)
         else:
             standalone = followup.rewrite(question, turns, answer_lang, state.weights)
+        standalone = bounds.clip(standalone, limits.max_standalone_chars)
         kind = analyse(standalone)
         persona = kind.persona or self._persona_from_history(turns)
         timings["understand"] = _ms(started)
@@ -255,6 +263,7 @@ class Assistant:
             sources=sources,
             next_step=next_step,
             timings_ms=timings,
+            history=history_use,
         )
 
     def _generate(
@@ -357,11 +366,7 @@ class Assistant:
         best: Candidate,
     ) -> list[Candidate]:
         """Units that hold the kind of fact asked for, about what was asked."""
-        names = {
-            t
-            for word in re.findall(r"(?<!^)(?<![.?!]\s)\b[A-ZÅÄÖ][\wåäö-]+", question)
-            for t in tokenize(word, lang)
-        }
+        names = {t for word in _CAPITALISED.findall(question) for t in tokenize(word, lang)}
         out = []
         for cand in candidates:
             if not has_evidence(kind.expects or "", cand.unit.text):
@@ -384,7 +389,7 @@ class Assistant:
         lang: str,
         qvec: np.ndarray,
         state: _State,
-        pattern: re.Pattern[str] | None,
+        pattern: textregex.Pattern | None,
     ) -> Candidate | None:
         best: Candidate | None = None
         for chunk, unit in state.group_units.get(group, []):
@@ -499,3 +504,13 @@ def _pieces(text: str) -> Iterator[str]:
     paragraphs = text.split("\n\n")
     for i, paragraph in enumerate(paragraphs):
         yield paragraph + ("\n\n" if i < len(paragraphs) - 1 else "")
+
+
+# Probes for the pathological-input test (tests/assistant/test_textregex.py).
+textregex.register_text_function("assistant.pipeline._NAME", lambda text: _NAME.search(text))
+textregex.register_text_function(
+    "assistant.pipeline._YEAR", lambda text: _YEAR.findall(_PERIOD.sub(" ", text))
+)
+textregex.register_text_function(
+    "assistant.pipeline._CAPITALISED", lambda text: _CAPITALISED.findall(text)
+)

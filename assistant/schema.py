@@ -59,6 +59,18 @@ class Source(BaseModel):
     score: float
 
 
+class HistoryUse(BaseModel):
+    """How much of the conversation fed follow-up resolution (bounded, see assistant/bounds.py)."""
+
+    given: int = Field(description="Earlier messages the request carried or the session held.")
+    used: int = Field(
+        description="The most recent of them that were read (MAX_HISTORY_TURNS, MAX_HISTORY_CHARS)."
+    )
+    truncated: bool = Field(
+        description="True when older messages were left out or the oldest one read was cut short."
+    )
+
+
 class Answer(BaseModel):
     """What the assistant says, in one shape for the CLI, the API, the bot and the evals."""
 
@@ -71,3 +83,6 @@ class Answer(BaseModel):
     sources: list[Source] = Field(default_factory=list)
     next_step: str | None = None
     timings_ms: dict[str, float] = Field(default_factory=dict)
+    history: HistoryUse | None = Field(
+        None, description="How much of the conversation was read; absent without history."
+    )

@@ -10,9 +10,9 @@ paragraphs and lists out of `chunk.text` alone.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 
+from assistant import textregex
 from assistant.schema import Chunk
 from ingest.documents import Document
 
@@ -25,7 +25,7 @@ _KINDS = {
     "ordered_list_open": "list",
     "table_open": "table",
 }
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=\S)")
+_SENTENCE_END = textregex.compile(r"(?<=[.!?…])\s+(?=\S)")
 
 
 def count_words(text: str) -> int:
@@ -133,7 +133,9 @@ def _partition(sizes: list[int], limit: int, floor: int) -> list[list[int]]:
         total = 0
         for start in range(end - 1, -1, -1):
             total += sizes[start]
-            if total > limit and start < end - 1:
+            # A group of more than `limit` units (only possible with word-less ones such as
+            # '. . .') is never needed, and without the bound this loop is quadratic.
+            if (total > limit or end - start > limit) and start < end - 1:
                 break
             groups, small, spread = best[start][0]
             slack = max(limit - total, 0)
@@ -148,6 +150,7 @@ def _partition(sizes: list[int], limit: int, floor: int) -> list[list[int]]:
     return cuts[::-1]
 
 
+@textregex.text_function(250, 100)
 def _split_paragraph(text: str, limit: int, floor: int) -> list[str]:
     """A paragraph too long for one chunk, cut at sentence ends (by word count as a last resort)."""
     sentences: list[str] = []
@@ -283,3 +286,11 @@ def chunk_document(doc: Document, min_words: int = 100, max_words: int = 250) ->
             )
         )
     return chunks
+
+
+def _probe_chunk_document(text: str) -> None:
+    """The whole chunker over a hostile document body."""
+    chunk_document(Document(doc_id="probe", title="Probe", lang="en", text=text))
+
+
+textregex.register_text_function("ingest.chunking.chunk_document", _probe_chunk_document)

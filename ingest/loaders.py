@@ -9,7 +9,6 @@ one broken file never stops an ingest.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -18,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant import languages
+from assistant import languages, textregex
 from ingest.documents import Document, LoadError, UnreadableDocument
 
 __all__ = [
@@ -32,9 +31,11 @@ __all__ = [
 
 SUPPORTED = {".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx"}
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.MULTILINE)
+# Closing #s are stripped in Python: `(.+?)\s*#*\s*$` retried its tail at every position of a
+# long space run, and `\s` crossed lines (quadratic: issue 11).
+_HEADING = textregex.compile(r"^(#{1,6})[ \t]+(.+)$", textregex.MULTILINE)
 _DETECT_CHARS = 5000  # enough to tell en/fi/sv apart; a whole book would take lingua seconds
-_BULLET = re.compile(r"^\s*[•▪◦●■–]\s*")
+_BULLET = textregex.compile(r"^\s*[•▪◦●■–]\s*")
 _MAX_LIST_INDENT = 8  # deeper nesting is shown at this depth (Markdown readers stop there too)
 
 
@@ -112,7 +113,7 @@ def slugify(relative: str) -> str:
     parts = []
     for part in Path(relative).with_suffix("").parts:
         ascii_part = unicodedata.normalize("NFKD", part).encode("ascii", "ignore").decode()
-        slug = re.sub(r"[^a-z0-9]+", "-", ascii_part.lower()).strip("-")
+        slug = textregex.sub(r"[^a-z0-9]+", "-", ascii_part.lower()).strip("-")
         if slug:
             parts.append(slug)
     return "/".join(parts) or "document"
@@ -175,9 +176,10 @@ def _as_list(value: Any) -> list[str]:
     return out
 
 
+@textregex.text_function()
 def _first_heading(text: str) -> str:
     match = _HEADING.search(text)
-    return match.group(2).strip() if match else ""
+    return match.group(2).strip().rstrip("#").strip() if match else ""
 
 
 def _mtime_date(path: Path) -> str:
@@ -323,7 +325,7 @@ def _html_blocks(node: Any, blocks: list[str]) -> None:
                 inline.append(str(child))
         elif name in _DROP:
             continue
-        elif re.fullmatch(r"h[1-6]", name):
+        elif textregex.fullmatch(r"h[1-6]", name):
             flush()
             if text := _clean(child.get_text(" ")):
                 blocks.append("#" * int(name[1]) + " " + text)
@@ -407,7 +409,7 @@ def _docx_list_level(paragraph: Any) -> int | None:
         return max(0, min(level, _MAX_LIST_INDENT))
     style = paragraph.style.name if paragraph.style is not None else ""
     if style.lower().startswith("list"):
-        match = re.search(r"(\d)$", style)
+        match = textregex.search(r"(\d)$", style)
         return max(0, int(match.group(1)) - 1) if match else 0
     return None
 
@@ -449,7 +451,7 @@ def _load_docx(path: Path) -> tuple[str, dict[str, Any]]:
         if not text:
             continue
         style = item.style.name if item.style is not None else ""
-        heading = re.fullmatch(r"heading\s*([1-6])", style.strip(), re.IGNORECASE)
+        heading = textregex.fullmatch(r"heading\s*([1-6])", style.strip(), textregex.I)
         level = _docx_list_level(item)
         if heading or style == "Title":
             flush_list()
@@ -590,3 +592,10 @@ def load_path(
         seen[document.doc_id] = document.path
         documents.append(document)
     return documents, errors
+
+
+# Probes for the pathological-input test (tests/assistant/test_textregex.py).
+textregex.register_text_function("ingest.loaders.slugify", lambda text: slugify(f"x/{text}.md"))
+textregex.register_text_function(
+    "ingest.loaders._BULLET", lambda text: [_BULLET.sub("- ", line) for line in text.splitlines()]
+)

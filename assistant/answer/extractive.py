@@ -9,13 +9,13 @@ then adds units that cover parts of the question not yet covered, within a word 
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
 
+from assistant import textregex
 from assistant.answer.analysis import META
 from assistant.answer.units import Unit, split_units
 from assistant.retrieval.bm25 import tokenize
@@ -42,6 +42,9 @@ class Selection:
     chosen: list[Candidate] = field(default_factory=list)
     candidates: list[Candidate] = field(default_factory=list)
     question_terms: dict[str, float] = field(default_factory=dict)
+
+
+_WORD = textregex.compile(r"[^\W_]+")
 
 
 @lru_cache(maxsize=4)
@@ -83,7 +86,7 @@ class TermWeights:
     def content(self, text: str, lang: str) -> dict[str, float]:
         """Weighted terms without function and question words ("what", "kuka", "vad")."""
         stop = _stop_words(lang)
-        words = [w for w in re.findall(r"[^\W_]+", text.lower()) if w not in stop]
+        words = [w for w in _WORD.findall(text.lower()) if w not in stop]
         return self.weighted(" ".join(words), lang) or self.weighted(text, lang)
 
     def vocabulary_coverage(self, text: str, lang: str) -> float:
@@ -98,7 +101,7 @@ class TermWeights:
         return sum(w for t, w in terms.items() if self.known(t)) / sum(terms.values())
 
 
-_COPULA = re.compile(r"\s(?:are|is|ovat|on|är)\s", re.IGNORECASE)
+_COPULA = textregex.compile(r"\s(?:are|is|ovat|on|är)\s", textregex.IGNORECASE)
 
 
 def _defines(text: str, qterms: dict[str, float], lang: str) -> bool:
@@ -221,3 +224,13 @@ class ExtractiveAnswerer:
             if ovec is not None and float(vec @ ovec) > 0.93:
                 return True
         return False
+
+
+# Probes for the pathological-input test (tests/assistant/test_textregex.py).
+textregex.register_text_function(
+    "assistant.answer.extractive.TermWeights.content",
+    lambda text: TermWeights([]).content(text, "fi"),
+)
+textregex.register_text_function(
+    "assistant.answer.extractive._defines", lambda text: _defines(text, {"x": 1.0}, "en")
+)

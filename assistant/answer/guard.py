@@ -11,14 +11,16 @@ document's source. Patterns are plain alternations without nested repetition (li
 from __future__ import annotations
 
 import logging
-import re
 
+from assistant import textregex
 from assistant.schema import SearchHit
 
 log = logging.getLogger(__name__)
 
 # Links as they appear in text: scheme, then anything up to whitespace or a closing bracket/quote.
-_URL = re.compile(r"\b(?:https?|ftp)://[^\s<>\"'()\[\]]+|\bwww\.[^\s<>\"'()\[\]]+", re.I)
+_URL = textregex.compile(
+    r"\b(?:https?|ftp)://[^\s<>\"'()\[\]]+|\bwww\.[^\s<>\"'()\[\]]+", textregex.I
+)
 _TRAILING = ".,;:!?*_"
 
 _I = r"(?:all |any |the |your |my |previous |prior |above |earlier |these |other |kaikki |"
@@ -30,7 +32,7 @@ _RULES_EN = r"(?:instructions|rules|prompts?|guidelines)"
 _RULES_SV = r"(?:instruktioner(?:na)?|regler(?:na)?)"
 
 # Instructions addressed to a model, in en/fi/sv.
-_INSTRUCTIONS = re.compile(
+_INSTRUCTIONS = textregex.compile(
     "|".join(
         (
             # en
@@ -66,7 +68,7 @@ _INSTRUCTIONS = re.compile(
             r"\b(?:meddelande|instruktion|notering) till (?:ai|språkmodell|chattbot|assistent)",
         )
     ),
-    re.IGNORECASE,
+    textregex.IGNORECASE,
 )
 
 

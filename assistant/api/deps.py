@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
@@ -95,19 +96,26 @@ def require_admin(
         )
 
 
-def check_question(settings: Settings, question: str, history_len: int = 0) -> None:
-    """Limits that come from settings, so they cannot live in the static request models."""
+def check_question(settings: Settings, question: str, messages: Iterable[str] = ()) -> None:
+    """Limits that come from settings, so they cannot live in the static request models.
+
+    Only the question and each earlier message have caps (with the body cap, a request is
+    bounded); the number of earlier messages has none: the pipeline reads the newest
+    MAX_HISTORY_TURNS / MAX_HISTORY_CHARS of them and the answer's `history` says so.
+    """
     if len(question) > settings.max_question_chars:
         raise HTTPException(
             422,
             f"The question is {len(question)} characters long; the limit is "
             f"{settings.max_question_chars}.",
         )
-    if history_len > settings.max_history_turns:
-        raise HTTPException(
-            422,
-            f"The history has {history_len} messages; the limit is {settings.max_history_turns}.",
-        )
+    for i, text in enumerate(messages):
+        if len(text) > settings.max_message_chars:
+            raise HTTPException(
+                422,
+                f"Message {i} is {len(text)} characters long; the limit per message is "
+                f"{settings.max_message_chars}.",
+            )
 
 
 def client_lang(request: Request) -> str | None:

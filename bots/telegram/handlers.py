@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
@@ -29,6 +28,7 @@ from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
+from assistant import textregex
 from assistant.languages import normalise
 from assistant.schema import LANGS, Answer
 from assistant.settings import Settings
@@ -191,7 +191,8 @@ class TelegramHandlers:
         if not (mentioned or replied):
             return None
         if username:
-            text = re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE)
+            mention = textregex.compile(rf"@{textregex.escape(username)}\b", textregex.I)
+            text = mention.sub(" ", text)
         return " ".join(text.split())
 
     async def _send_parts(
@@ -366,3 +367,10 @@ class TelegramHandlers:
 
 
 __all__ = ["LANGS", "TelegramHandlers", "feedback_keyboard", "language_keyboard"]
+
+
+# Probe for the pathological-input test (tests/assistant/test_textregex.py): the mention pattern.
+textregex.register_text_function(
+    "bots.telegram.handlers.mention",
+    lambda text: textregex.compile(r"@tampere_bot\b", textregex.I).sub(" ", text),
+)

@@ -9,8 +9,8 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.sse import EventSourceResponse, format_sse_event
-from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
+from assistant.api.concurrency import iterate_answer, run_answer
 from assistant.api.deps import (
     AssistantDep,
     FeedbackDep,
@@ -99,7 +99,7 @@ async def ask(
 
     Give `history`, or the `session_id` of the previous response for server-side memory.
     """
-    check_question(settings, body.question, len(body.history or []))
+    check_question(settings, body.question, [m.content for m in body.history or []])
     session_id, history = resolve_session(body.session_id, body.history, sessions, memory)
     hint = client_lang(request)
 
@@ -108,7 +108,7 @@ async def ask(
         after_answer(answer, "web", feedback, memory, session_id)
         return with_session(answer, session_id)
 
-    return await run_in_threadpool(work)
+    return await run_answer(request, work)
 
 
 @router.post(
@@ -136,7 +136,7 @@ async def ask_stream(
     sessions: SessionsDep,
 ) -> EventSourceResponse:
     """Text pieces first, then the final answer with its sources, id and session id."""
-    check_question(settings, body.question, len(body.history or []))
+    check_question(settings, body.question, [m.content for m in body.history or []])
     session_id, history = resolve_session(body.session_id, body.history, sessions, memory)
     hint = client_lang(request)
 
@@ -156,4 +156,4 @@ async def ask_stream(
             log.exception("stream failed")
             yield sse("error", {"detail": "The answer failed; please try again."})
 
-    return EventSourceResponse(iterate_in_threadpool(events()), headers=STREAM_HEADERS)
+    return EventSourceResponse(iterate_answer(request, events()), headers=STREAM_HEADERS)

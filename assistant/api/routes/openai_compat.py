@@ -17,8 +17,8 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 from fastapi.sse import EventSourceResponse, format_sse_event
-from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
+from assistant.api.concurrency import iterate_answer, run_answer
 from assistant.api.deps import (
     AssistantDep,
     FeedbackDep,
@@ -122,9 +122,10 @@ async def chat_completions(
     feedback: FeedbackDep,
     memory: MemoryDep,
 ) -> Any:
-    """Answers the last user message; extra fields `answer_id` and `sources` carry citations."""
+    """Answers the last user message; extra fields `answer_id` and `sources` carry citations,
+    `history` how many earlier messages were read (the newest MAX_HISTORY_TURNS, bounded)."""
     question, history = split_messages(body)
-    check_question(settings, question, len(history))
+    check_question(settings, question, [m.text() for m in body.messages])
     hint = client_lang(request)
     created = int(time.time())
     model = body.model or MODEL_ID
@@ -136,7 +137,7 @@ async def chat_completions(
             after_answer(answer, "openai", feedback, memory, None)
             return answer
 
-        answer = await run_in_threadpool(work)
+        answer = await run_answer(request, work)
         return JSONResponse(
             {
                 "id": f"chatcmpl-{answer.id}",
@@ -156,6 +157,7 @@ async def chat_completions(
                 "usage": _usage(),
                 "answer_id": answer.id,
                 "sources": [s.model_dump() for s in answer.sources],
+                "history": answer.history.model_dump() if answer.history else None,
             }
         )
 
@@ -190,6 +192,7 @@ async def chat_completions(
                         "stop",
                         answer_id=item.id,
                         sources=[s.model_dump() for s in item.sources],
+                        history=item.history.model_dump() if item.history else None,
                     )
                 elif item:
                     yield chunk({"content": str(item)})
@@ -198,4 +201,4 @@ async def chat_completions(
             yield chunk({"content": "\n\n(The answer failed; please try again.)"}, "stop")
         yield format_sse_event(data_str="[DONE]")
 
-    return EventSourceResponse(iterate_in_threadpool(events()), headers=STREAM_HEADERS)
+    return EventSourceResponse(iterate_answer(request, events()), headers=STREAM_HEADERS)
