@@ -72,6 +72,7 @@ _INSTRUCTIONS = textregex.compile(
 )
 
 
+@textregex.text_function()
 def links(text: str) -> list[str]:
     """Every link in the text, without the punctuation that ends a sentence after it."""
     return [m.group(0).rstrip(_TRAILING) for m in _URL.finditer(text)]
@@ -82,12 +83,14 @@ def _norm(url: str) -> str:
     return url.split("://", 1)[-1].removeprefix("www.")
 
 
+@textregex.text_function(frozenset())
 def foreign_links(text: str, allowed: set[str] | frozenset[str]) -> list[str]:
     """Links in the text that are not among `allowed` (a document's sources)."""
     known = {_norm(u) for u in allowed if u}
     return [u for u in links(text) if _norm(u) not in known]
 
 
+@textregex.text_function()
 def instructs_the_model(text: str) -> bool:
     """True when the text gives instructions to an AI rather than information to a reader."""
     return _INSTRUCTIONS.search(text) is not None
