@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from assistant import languages
-from ingest.documents import Document, LoadError, UnreadableDocument
+from ingest.documents import Document, LoadError, Span, UnreadableDocument
+from ingest.markers import ContactError, annotate
 
 __all__ = ["SUPPORTED", "UnreadableDocument", "load_file", "load_path", "slugify"]
 
@@ -353,6 +354,12 @@ def load_file(path: Path, root: Path | None = None) -> Document:
     except OSError as exc:
         raise UnreadableDocument(shown, f"cannot read file: {exc.strerror or exc}") from None
     body = body.strip()
+    spans: list[Span] = []
+    if loader is _load_markdown:  # source markers and contact blocks (ingest/markers.py)
+        try:
+            body, spans = annotate(body)
+        except ContactError as exc:
+            raise UnreadableDocument(shown, str(exc)) from None
     if not body:
         hint = " (scanned images?)" if path.suffix.lower() == ".pdf" else ""
         raise UnreadableDocument(shown, "no text found" + hint)
@@ -369,6 +376,7 @@ def load_file(path: Path, root: Path | None = None) -> Document:
         as_of=_as_text(meta.get("as_of")) or _mtime_date(path),
         translation_of=_as_text(meta.get("translation_of")),
         path=shown,
+        spans=spans,
     )
 
 

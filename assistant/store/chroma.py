@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.schema import Chunk
+from assistant.schema import Chunk, Contact
 from assistant.settings import Settings
 from assistant.store import StoreError
 
@@ -66,7 +66,21 @@ def release_directory(path: Path) -> None:
 
 
 def _to_meta(chunk: Chunk) -> dict[str, str | int]:
-    return {key: getattr(chunk, key) for key in _META_KEYS}
+    """Chroma metadata holds scalars only: `urls` and `contact` travel as JSON strings."""
+    meta: dict[str, str | int] = {key: getattr(chunk, key) for key in _META_KEYS}
+    meta["urls"] = json.dumps(chunk.urls, ensure_ascii=False)
+    meta["contact"] = chunk.contact.model_dump_json() if chunk.contact else ""
+    return meta
+
+
+def _from_meta(chunk_id: str, text: str, meta: dict) -> Chunk:
+    """The chunk as stored; metadata written before `urls`/`contact` existed still reads."""
+    fields = {k: meta[k] for k in _META_KEYS if k in meta}
+    if meta.get("urls"):
+        fields["urls"] = json.loads(meta["urls"])
+    if meta.get("contact"):
+        fields["contact"] = Contact.model_validate_json(meta["contact"])
+    return Chunk(chunk_id=chunk_id, text=text, **fields)
 
 
 class ChromaStore:
@@ -128,9 +142,7 @@ class ChromaStore:
             return {}
         got = self._collection.get(ids=list(dict.fromkeys(ids)), include=["documents", "metadatas"])
         return {
-            cid: Chunk(
-                chunk_id=cid, text=text or "", **{k: meta[k] for k in _META_KEYS if k in meta}
-            )
+            cid: _from_meta(cid, text or "", meta or {})
             for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
         }
 
