@@ -23,8 +23,8 @@ from assistant.answer import followup
 from assistant.answer.analysis import PERSONAS, QuestionKind, analyse, has_evidence
 from assistant.answer.extractive import Candidate, ExtractiveAnswerer, TermWeights
 from assistant.answer.llm import LLMAnswerer, LLMUnavailable, citations, get_chat_model, verify
-from assistant.answer.messages import say
-from assistant.answer.units import Unit, split_units
+from assistant.answer.messages import contact_line, say
+from assistant.answer.units import Unit, split_units, unit_key
 from assistant.embeddings import EmbeddingProvider, get_embedder
 from assistant.retrieval.bm25 import tokenize
 from assistant.retrieval.hybrid import HybridSearcher, LiveIndex, group_of
@@ -57,6 +57,7 @@ class _State:
     vectors: UnitVectors
     answerer: ExtractiveAnswerer
     group_units: dict[str, list[tuple[Chunk, Unit]]]
+    contacts: list[Chunk]  # chunks holding a ```contact block, in index order
 
 
 @dataclass
@@ -114,12 +115,14 @@ class Assistant:
         weights = TermWeights(manifest.chunks)
         vectors = UnitVectors.load(self.settings.index_dir, self.store.collection_name)
         groups: dict[str, list[tuple[Chunk, Unit]]] = {}
+        contacts = [chunk for chunk in manifest.chunks if chunk.contact is not None]
         for chunk in manifest.chunks:
             if group_of(chunk) in (self.settings.contacts_doc, self.settings.routes_doc):
                 groups.setdefault(group_of(chunk), []).extend(
                     (chunk, u) for u in split_units(chunk.text)
                 )
-        return _State(live, weights, vectors, ExtractiveAnswerer(weights, vectors), groups)
+        answerer = ExtractiveAnswerer(weights, vectors)
+        return _State(live, weights, vectors, answerer, groups, contacts)
 
     def warm_up(self) -> None:
         """Load the embedding model and lingua now, not on the first question."""
@@ -402,9 +405,35 @@ class Assistant:
         return best
 
     def _contact(self, qvec: np.ndarray, lang: str, state: _State) -> Candidate | None:
-        """The person a refusal points to: the contacts document's closest sentence naming one."""
+        """The person a refusal points to, from the ```contact blocks in the answer's language.
+
+        Candidates are the contacts document's blocks (any document's when it has none); the one
+        whose topics or section text is closest to the question wins, and its visible line is
+        what gets cited. An index without any block (other people's documents) falls back to
+        the contacts document's closest sentence naming a person.
+        """
+        in_lang = [c for c in state.contacts if c.lang == lang]
         group = self.settings.contacts_doc
-        return self._group_best(group, lang, qvec, state, _NAME)
+        candidates = [c for c in in_lang if group_of(c) == group] or in_lang
+        if not candidates:
+            if state.contacts:
+                return None  # blocks exist, none in this language: no free sentence instead
+            return self._group_best(group, lang, qvec, state, _NAME)
+        best: Candidate | None = None
+        for chunk in candidates:
+            assert chunk.contact is not None
+            line = chunk.contact.line()
+            units = split_units(chunk.text)
+            dense = max(
+                [state.vectors.similarity(unit_key(chunk.contact.profile()), qvec)]
+                + [state.vectors.similarity(u.key, qvec) for u in units if u.text != line]
+            )
+            if best is None or dense > best.dense:
+                heading = next((u.heading for u in units if line in u.text), chunk.section)
+                unit = Unit(text=line, kind="sentence", heading=heading, order=len(units))
+                hit = SearchHit(chunk=chunk, score=dense, rank=1)
+                best = Candidate(unit, hit, dense, 0.0, frozenset(), dense)
+        return best
 
     def _next_step(
         self,
@@ -451,8 +480,10 @@ class Assistant:
         numbers: dict[str, int] = {}
         sources: list[Source] = []
 
-        def cite(cand: Candidate) -> int:
-            cid = cand.hit.chunk.chunk_id
+        def cite(cand: Candidate, own: bool = False) -> int:
+            # A contact line gets its own source even when its chunk is cited already, so the
+            # citation quotes the line the person's name, role and organisation come from.
+            cid = cand.hit.chunk.chunk_id + ("|contact" if own else "")
             if cid not in numbers:
                 numbers[cid] = len(sources) + 1
                 sources.append(_source(numbers[cid], cand))
@@ -465,7 +496,12 @@ class Assistant:
             )
             parts.append(say(key, lang))
             for cand, role in draft.statements:
-                parts.append(f"{say(role, lang)} {cand.unit.text} [{cite(cand)}]")
+                contact = cand.hit.chunk.contact if role == "contact" else None
+                if contact is not None and cand.unit.text == contact.line():
+                    said = contact_line(contact, lang)
+                    parts.append(f"{say(role, lang)} {said} [{cite(cand, own=True)}]")
+                else:
+                    parts.append(f"{say(role, lang)} {cand.unit.text} [{cite(cand)}]")
             return "\n\n".join(parts), sources
         if draft.other_language:
             parts.append(say("other_language", lang))
@@ -479,12 +515,18 @@ class Assistant:
 
 def _source(n: int, cand: Candidate) -> Source:
     chunk = cand.hit.chunk
+    # The quote is a contact's line: the source names that person (name, role, organisation).
+    # Its block's `source` is the page that states the line, so it leads the URLs.
+    contact = chunk.contact if chunk.contact and cand.unit.text == chunk.contact.line() else None
+    urls = list(dict.fromkeys([contact.source, *chunk.urls])) if contact else list(chunk.urls)
     return Source(
         n=n,
         doc_id=chunk.doc_id,
         chunk_id=chunk.chunk_id,
         title=chunk.title,
-        url=chunk.url,
+        url=urls[0] if urls else chunk.url,
+        urls=urls,
+        contact=contact,
         lang=chunk.lang,
         section=cand.unit.heading or chunk.section,
         as_of=chunk.as_of,
