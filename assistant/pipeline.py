@@ -408,7 +408,7 @@ class Assistant:
         what gets cited. An index without any block (other people's documents) falls back to
         the contacts document's closest sentence naming a person.
         """
-        in_lang = [c for c in state.contacts if c.lang == lang]
+        in_lang = [c for c in state.contacts if c.lang == lang and c.contact.line() in c.text]
         group = self.settings.contacts_doc
         candidates = [c for c in in_lang if group_of(c) == group] or in_lang
         if not candidates:

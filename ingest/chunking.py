@@ -312,6 +312,8 @@ def chunk_document(doc: Document, min_words: int = 100, max_words: int = 250) ->
         text = "\n\n".join(piece.text for piece in group)
         marked, contact = group[0].key
         urls = list(marked) or list(doc.sources)
+        if contact is not None and contact.line() not in text:
+            contact = None  # a part of the person's section without the block: nothing to cite
         # The pages and the contact are part of the identity: fixing a marker re-ingests.
         identity = " ".join(text.split()) + "\x00" + "\n".join(urls)
         if contact is not None:

@@ -430,3 +430,18 @@ def test_each_contact_is_its_own_chunk_with_its_metadata(lang: str, people: list
         line = f"{name}, {role}, {org}."
         assert chunk.contact.line() == line and line in chunk.text
         assert "```" not in chunk.text and chunk.urls == [A]
+
+
+def test_only_the_part_holding_the_contact_line_carries_the_contact() -> None:
+    block = CONTACT.format(name="Anna A", role="director", org="City", url=B)
+    markdown = (
+        f"# T\n\n## Anna A\n\n<!-- sources: {A} -->\n\nShe led the 2022 call.\n\n"
+        f"<!-- sources: {B} -->\n\nThe city page names her.\n\n{block}\n\n## Next\n\nOther text.\n"
+    )
+    chunks = chunk_document(marked_doc(markdown))
+    assert [(c.urls, c.contact is not None) for c in chunks] == [
+        ([A], False),
+        ([B], True),
+        (FRONT, False),
+    ]
+    assert "Anna A, director, City." in chunks[1].text
