@@ -11,7 +11,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -120,7 +120,7 @@ class Assistant:
                 groups.setdefault(group_of(chunk), []).extend(
                     (chunk, u) for u in split_units(chunk.text)
                 )
-        answerer = ExtractiveAnswerer(weights, vectors)
+        answerer = ExtractiveAnswerer(weights, vectors, siblings=_sections(manifest.chunks))
         return _State(live, weights, vectors, answerer, groups, contacts)
 
     def warm_up(self) -> None:
@@ -455,7 +455,8 @@ class Assistant:
                 sections.setdefault((chunk.chunk_id, unit.heading), []).append((chunk, unit, dense))
         if not sections:
             return None, None
-        said = " ".join(s.quote for s in sources)
+        # What the answer says: every statement, not only each source's first quote.
+        said = " ".join([s.quote for s in sources] + [c.unit.text for c, _ in draft.statements])
         # The section the answer already quotes is continued; else the one closest to the question.
         continued = [
             items for items in sections.values() if any(u.text in said for _, u, _ in items)
@@ -507,6 +508,37 @@ class Assistant:
         for cand, _ in ordered:
             parts.append(f"{cand.unit.text} [{cite(cand)}]")
         return "\n\n".join(parts), sources
+
+
+def _sections(chunks: list[Chunk]) -> Callable[[Chunk], list[Chunk]]:
+    """chunk -> the other chunks of its section: neighbours in its document sharing a heading.
+
+    A section split by paragraph source markers is several chunks in a row whose names share
+    the section's heading.
+    """
+    by_doc: dict[str, list[Chunk]] = {}
+    for chunk in chunks:
+        by_doc.setdefault(chunk.doc_id, []).append(chunk)
+    for doc_chunks in by_doc.values():
+        doc_chunks.sort(key=lambda c: c.position)
+
+    def headings(chunk: Chunk) -> set[str]:
+        return {name for name in chunk.section.split(" / ") if name}
+
+    def siblings(chunk: Chunk) -> list[Chunk]:
+        doc = by_doc.get(chunk.doc_id, [])
+        at = next((i for i, c in enumerate(doc) if c.chunk_id == chunk.chunk_id), None)
+        if at is None:
+            return []
+        out = []
+        for step in (-1, 1):
+            i, previous = at + step, doc[at]
+            while 0 <= i < len(doc) and headings(doc[i]) & headings(previous):
+                out.append(doc[i])
+                previous, i = doc[i], i + step
+        return out
+
+    return siblings
 
 
 def _source(n: int, cand: Candidate) -> Source:
