@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from assistant import languages, textregex
-from ingest.documents import Document, LoadError, UnreadableDocument
+from ingest.documents import Document, LoadError, Span, UnreadableDocument
+from ingest.markers import ContactError, annotate
 
 __all__ = [
     "SUPPORTED",
@@ -513,6 +514,12 @@ def load_file(path: Path, root: Path | None = None, limits: IngestLimits | None 
             f"too much text (over {limits.max_text_chars:,} characters; INGEST_MAX_TEXT_CHARS)",
         )
     body = body.strip()
+    spans: list[Span] = []
+    if loader is _load_markdown:  # source markers and contact blocks (ingest/markers.py)
+        try:
+            body, spans = annotate(body)
+        except ContactError as exc:
+            raise UnreadableDocument(shown, str(exc)) from None
     if not body:
         hint = " (scanned images?)" if path.suffix.lower() == ".pdf" else ""
         raise UnreadableDocument(shown, "no text found" + hint)
@@ -529,6 +536,7 @@ def load_file(path: Path, root: Path | None = None, limits: IngestLimits | None 
         as_of=_as_text(meta.get("as_of")) or _mtime_date(path),
         translation_of=_as_text(meta.get("translation_of")),
         path=shown,
+        spans=spans,
     )
 
 

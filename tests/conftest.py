@@ -108,3 +108,30 @@ def state_store(request: pytest.FixtureRequest, clock: FakeClock):
         raise AssertionError(f"no fixture for state store {request.param!r}")
     yield store
     store.close()
+
+
+# --------------------------------------------------------------------------- marked corpus (i10)
+
+
+@pytest.fixture(scope="session")
+def marked_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings over a small en/fi/sv corpus with source markers and contact blocks, indexed."""
+    from ingest.indexer import Indexer
+    from tests.marked_corpus import write_marked_corpus
+
+    root = tmp_path_factory.mktemp("marked")
+    corpus = write_marked_corpus(root / "corpus")
+    settings = make_settings(corpus_dir=corpus, data_dir=root / "data")
+    report = Indexer(settings).run()
+    assert not report.errors, report.errors
+    return settings
+
+
+@pytest.fixture(scope="session")
+def marked_assistant(marked_settings: Settings):
+    """The real pipeline over the marked corpus (closed at the end of the run)."""
+    from assistant.pipeline import Assistant
+
+    assistant = Assistant.from_settings(marked_settings)
+    yield assistant
+    assistant.store.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -120,6 +121,17 @@ def _gain(
     return cand.score + 0.25 * new / qtotal
 
 
+def _next_to(a: Candidate, b: Candidate, place: dict[int, int]) -> bool:
+    """Consecutive units of one section, in one chunk or in two neighbouring chunks of it."""
+    ca, cb = a.hit.chunk, b.hit.chunk
+    return (
+        ca.doc_id == cb.doc_id
+        and abs(ca.position - cb.position) <= 1
+        and a.unit.heading == b.unit.heading
+        and abs(place[id(a)] - place[id(b)]) == 1
+    )
+
+
 class ExtractiveAnswerer:
     """Scores and selects units from the top hits."""
 
@@ -132,7 +144,9 @@ class ExtractiveAnswerer:
         chunks_considered: int = 4,
         margin: float = 0.03,
         neighbour_margin: float = 0.10,
+        siblings: Callable[[Chunk], list[Chunk]] | None = None,
     ) -> None:
+        self.siblings = siblings
         self.margin = margin
         self.neighbour_margin = neighbour_margin
         self.weights = weights
@@ -151,7 +165,7 @@ class ExtractiveAnswerer:
         # these, the retriever drops those) in case the only evidence is in another language.
         same = [h for h in hits if h.chunk.lang == lang][: self.chunks_considered]
         other = [h for h in hits if h.chunk.lang != lang][:2]
-        for hit in same + other:
+        for hit in self._with_siblings(same + other):
             for unit in split_units(hit.chunk.text):
                 dense = self.vectors.similarity(unit.key, qvec)
                 text = f"{unit.heading} {unit.text}"
@@ -171,6 +185,21 @@ class ExtractiveAnswerer:
         out.sort(key=lambda c: -c.score)
         return out, qterms
 
+    def _with_siblings(self, hits: list[SearchHit]) -> list[SearchHit]:
+        """The hits plus the other chunks of their sections, at the hit's rank.
+
+        Paragraphs of one section that cite different pages are separate chunks (each cites its
+        own page); the answer still draws on the whole section, as when it was one chunk.
+        """
+        if self.siblings is None:
+            return hits
+        out: dict[str, SearchHit] = {h.chunk.chunk_id: h for h in hits}
+        for hit in hits:
+            for chunk in self.siblings(hit.chunk):
+                if chunk.chunk_id not in out:
+                    out[chunk.chunk_id] = SearchHit(chunk=chunk, score=hit.score, rank=hit.rank)
+        return list(out.values())
+
     def select(
         self, question: str, qvec: np.ndarray, hits: list[SearchHit], lang: str
     ) -> Selection:
@@ -184,6 +213,11 @@ class ExtractiveAnswerer:
         words = best.unit.words
         qtotal = sum(qterms.values()) or 1.0
         pool = candidates[1:]
+        # Reading order across a section's chunks (split where its paragraphs cite other pages).
+        ordered = sorted(
+            candidates, key=lambda c: (c.hit.chunk.doc_id, c.hit.chunk.position, c.unit.order)
+        )
+        place = {id(c): i for i, c in enumerate(ordered)}
         while pool and len(chosen) < self.max_units:
             pool.sort(
                 key=lambda c, seen=frozenset(covered): _gain(c, qterms, seen, qtotal), reverse=True
@@ -191,12 +225,7 @@ class ExtractiveAnswerer:
             nxt = pool.pop(0)
             new_cov = sum(w for t, w in qterms.items() if t in nxt.terms and t not in covered)
             # A sentence next to a chosen one in the same section usually completes it.
-            neighbour = any(
-                nxt.hit is c.hit
-                and nxt.unit.heading == c.unit.heading
-                and abs(nxt.unit.order - c.unit.order) == 1
-                for c in chosen
-            )
+            neighbour = any(_next_to(nxt, c, place) for c in chosen)
             close = nxt.score >= best.score - (self.neighbour_margin if neighbour else self.margin)
             # ... and one that holds another part of a multi-part question completes the answer.
             floor = best.score - 0.12
