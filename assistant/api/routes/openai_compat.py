@@ -21,14 +21,13 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from assistant.api.deps import (
     AssistantDep,
-    FeedbackDep,
-    MemoryDep,
+    ConversationsDep,
     SettingsDep,
     check_question,
     client_lang,
 )
 from assistant.api.models import ChatCompletionRequest
-from assistant.api.routes.ask import ERRORS, STREAM_HEADERS, after_answer
+from assistant.api.routes.ask import ERRORS, STREAM_HEADERS
 from assistant.api.streaming import started
 from assistant.schema import Answer, Turn
 from assistant.urls import safe_link_url
@@ -118,9 +117,8 @@ async def chat_completions(
     body: ChatCompletionRequest,
     request: Request,
     settings: SettingsDep,
-    assistant: AssistantDep,
-    feedback: FeedbackDep,
-    memory: MemoryDep,
+    _ready: AssistantDep,
+    conversations: ConversationsDep,
 ) -> Any:
     """Answers the last user message; extra fields `answer_id` and `sources` carry citations."""
     question, history = split_messages(body)
@@ -132,9 +130,9 @@ async def chat_completions(
     if not body.stream:
 
         def work() -> Answer:
-            answer = assistant.ask(question, history=history, lang=body.lang, client_lang=hint)
-            after_answer(answer, "openai", feedback, memory, None)
-            return answer
+            return conversations.ask(
+                question, channel="openai", history=history, lang=body.lang, client_lang=hint
+            ).answer
 
         answer = await run_in_threadpool(work)
         return JSONResponse(
@@ -173,7 +171,9 @@ async def chat_completions(
         return format_sse_event(data_str=json.dumps(data, ensure_ascii=False))
 
     items = await started(
-        assistant.stream(question, history=history, lang=body.lang, client_lang=hint)
+        conversations.stream(
+            question, channel="openai", history=history, lang=body.lang, client_lang=hint
+        )
     )
 
     def events() -> Iterator[bytes]:
@@ -181,7 +181,6 @@ async def chat_completions(
         try:
             for item in items:
                 if isinstance(item, Answer):
-                    after_answer(item, "openai", feedback, memory, None)
                     tail = sources_markdown(item)
                     if tail:
                         yield chunk({"content": tail})
