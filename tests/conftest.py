@@ -71,6 +71,31 @@ def shipped_copy(shipped_settings: Settings, tmp_path: Path) -> Settings:
     return make_settings(data_dir=target)
 
 
+# --- feedback databases (issue 13): tests that take `database_url` run on SQLite and PostgreSQL ---
+
+DATABASES = ["sqlite", "postgres"]
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path):
+    """An empty feedback database: a SQLite file, or a fresh database on the real PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fb' / 'feedback.db'}"
+        return
+    import uuid
+
+    import psycopg
+
+    server = request.getfixturevalue("postgres_server")
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    admin = f"host=127.0.0.1 port={server.port} user={server.user} dbname=postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"postgresql+psycopg://{server.user}@127.0.0.1:{server.port}/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 # --- state stores (issue 11): every test that takes `state_store` runs on each implementation ---
 
 
