@@ -25,6 +25,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from assistant.api.errors import install_error_handlers
 from assistant.api.i18n import privacy_text
+from assistant.api.metrics import Metrics, MetricsMiddleware
 from assistant.api.middleware import (
     AccessLogMiddleware,
     BodySizeLimitMiddleware,
@@ -181,6 +182,7 @@ def create_app(
     # One conversation layer for the web, the OpenAI-compatible routes and an in-process bot.
     conversations = ConversationService(settings, assistant, feedback, store, memory=memory)
     app.state.conversations = conversations
+    app.state.metrics = conversations.metrics = Metrics() if settings.metrics_enabled else None
     app.state.memory = conversations.memory
     app.state.sessions = conversations.sessions
     app.state.admin_failures = WindowLimiter(
@@ -193,6 +195,14 @@ def create_app(
     for module in (health, ask, openai_compat, search, feedback_routes, admin, web, telegram):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
+    if app.state.metrics is not None:
+        app.add_api_route(
+            "/metrics",
+            app.state.metrics.endpoint,
+            methods=["GET"],
+            include_in_schema=False,
+            tags=["health"],
+        )
 
     # Added inner to outer: the request id wraps everything, so every log line carries it.
     app.add_middleware(
@@ -212,6 +222,8 @@ def create_app(
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(settings))
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(AccessLogMiddleware)
+    if app.state.metrics is not None:  # outside the limits, so 429s and 413s are counted too
+        app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
     if settings.trusted_proxies:
         # Outermost: every layer below sees the client a trusted proxy forwarded. Without

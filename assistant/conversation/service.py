@@ -61,6 +61,9 @@ class ConversationService:
         self.store = store
         self.memory = memory or ConversationMemory.from_settings(settings, store)
         self.sessions = SessionRegistry(store, settings.memory_ttl_minutes * 60.0)
+        # Anything with observe_answer(answer, channel) and error(kind): the API's Prometheus
+        # metrics (assistant/api/metrics.py); None counts nothing.
+        self.metrics: Any = None
         self._limiters: dict[str, WindowLimiter] = {}
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -145,6 +148,10 @@ class ConversationService:
                 recorded = True
             except Exception:  # the user still gets the answer; the failure is logged
                 log.exception("could not record answer %s", answer.id)
+                if self.metrics is not None:
+                    self.metrics.error("answer_log")
+        if self.metrics is not None:
+            self.metrics.observe_answer(answer, channel)
         if key:
             self.memory.add(key, answer.question, answer.answer, answer.language)
         log.debug("answered %s lang=%s refused=%s", answer.id, answer.language, answer.refused)

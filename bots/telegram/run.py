@@ -57,6 +57,11 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if settings.log_format == "json":
+        from assistant.logs import JsonFormatter
+
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(JsonFormatter())
     # Secrets masked on every handler; httpx/httpcore (which log Bot API URLs) at WARNING.
     install_redaction(settings)
     if not asyncio.run(token_accepted(settings)):
