@@ -176,9 +176,12 @@ class Settings(BaseSettings):
         2.0, gt=0, description="Seconds a feedback write waits for a locked SQLite database."
     )
     # --- shared state, proxies, hosts and the admin brake (issue 11: API security) ---
-    state_backend: Literal["memory"] = Field(
+    state_backend: Literal["memory", "redis"] = Field(
         "memory",
-        description="Where sessions, conversation memory and rate limits live: memory.",
+        description=(
+            "Where sessions, conversation memory and rate limits live: memory (one process) or "
+            "redis (REDIS_URL; shared by API replicas and the bot)."
+        ),
     )
     state_max_keys: int = Field(
         100_000, ge=100, description="Most keys the in-process state store holds (oldest go)."
@@ -203,6 +206,27 @@ class Settings(BaseSettings):
     admin_failure_window_s: float = Field(
         900.0, gt=0, description="Seconds a client's wrong admin keys are counted (and it waits)."
     )
+    # --- shared state in Redis, database migrations, operations (issue 13: scale-out) ---
+    redis_url: str = Field(
+        "", description="Redis for STATE_BACKEND=redis, e.g. redis://127.0.0.1:6379/0."
+    )
+    redis_key_prefix: str = Field(
+        "assistant:", description="Prefix of every Redis key (several deployments, one server)."
+    )
+    redis_timeout_s: float = Field(
+        2.0, gt=0, description="Seconds a Redis call may take before the request gets 503."
+    )
+    db_auto_upgrade: bool = Field(
+        True,
+        description=(
+            "Apply the feedback database's Alembic migrations at start-up (else run "
+            "`assistant db upgrade` yourself)."
+        ),
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Log lines as text or as one JSON object each (json)."
+    )
+    metrics_enabled: bool = Field(True, description="Serve Prometheus metrics at /metrics.")
 
     @field_validator("trusted_proxies", "allowed_hosts", mode="before")
     @classmethod

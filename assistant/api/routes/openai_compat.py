@@ -21,14 +21,13 @@ from fastapi.sse import EventSourceResponse, format_sse_event
 from assistant.api.concurrency import iterate_answer, run_answer
 from assistant.api.deps import (
     AssistantDep,
-    FeedbackDep,
-    MemoryDep,
+    ConversationsDep,
     SettingsDep,
     check_question,
     client_lang,
 )
 from assistant.api.models import ChatCompletionRequest
-from assistant.api.routes.ask import ERRORS, STREAM_HEADERS, after_answer
+from assistant.api.routes.ask import ERRORS, STREAM_HEADERS
 from assistant.api.streaming import started
 from assistant.schema import Answer, Turn
 from assistant.urls import safe_link_url
@@ -118,9 +117,8 @@ async def chat_completions(
     body: ChatCompletionRequest,
     request: Request,
     settings: SettingsDep,
-    assistant: AssistantDep,
-    feedback: FeedbackDep,
-    memory: MemoryDep,
+    _ready: AssistantDep,
+    conversations: ConversationsDep,
 ) -> Any:
     """Answers the last user message; extra fields `answer_id` and `sources` carry citations,
     `history` how many earlier messages were read (the newest MAX_HISTORY_TURNS, bounded)."""
@@ -133,9 +131,9 @@ async def chat_completions(
     if not body.stream:
 
         def work() -> Answer:
-            answer = assistant.ask(question, history=history, lang=body.lang, client_lang=hint)
-            after_answer(answer, "openai", feedback, memory, None)
-            return answer
+            return conversations.ask(
+                question, channel="openai", history=history, lang=body.lang, client_lang=hint
+            ).answer
 
         answer = await run_answer(request, work)
         return JSONResponse(
@@ -175,7 +173,9 @@ async def chat_completions(
         return format_sse_event(data_str=json.dumps(data, ensure_ascii=False))
 
     items = await started(
-        assistant.stream(question, history=history, lang=body.lang, client_lang=hint)
+        conversations.stream(
+            question, channel="openai", history=history, lang=body.lang, client_lang=hint
+        )
     )
 
     def events() -> Iterator[bytes]:
@@ -183,7 +183,6 @@ async def chat_completions(
         try:
             for item in items:
                 if isinstance(item, Answer):
-                    after_answer(item, "openai", feedback, memory, None)
                     tail = sources_markdown(item)
                     if tail:
                         yield chunk({"content": tail})
