@@ -134,6 +134,13 @@ def _next_to(a: Candidate, b: Candidate, place: dict[int, int]) -> bool:
     )
 
 
+def _context(chunk: Chunk, unit: Unit) -> str:
+    """A unit's text with its heading path: a one-paragraph chunk (marker-bounded) keeps the
+    words of the sections it sits in, which its own sentence rarely repeats."""
+    path = chunk.section if unit.heading in chunk.section.split(" / ") else ""
+    return f"{path} {unit.heading} {unit.text}"
+
+
 class UnitRecall:
     """Every answer unit of the index, by language, scored as a candidate is.
 
@@ -149,7 +156,7 @@ class UnitRecall:
                 vec = vectors.get(unit.key)
                 if vec is None:
                     continue
-                terms = frozenset(tokenize(f"{unit.heading} {unit.text}", chunk.lang))
+                terms = frozenset(tokenize(_context(chunk, unit), chunk.lang))
                 rows.setdefault(chunk.lang, []).append((chunk, vec, terms))
         self._chunks = {lang: [r[0] for r in items] for lang, items in rows.items()}
         self._terms = {lang: [r[2] for r in items] for lang, items in rows.items()}
@@ -217,7 +224,7 @@ class ExtractiveAnswerer:
         for hit in self._with_siblings(same + other + recalled):
             for unit in split_units(hit.chunk.text):
                 dense = self.vectors.similarity(unit.key, qvec)
-                text = f"{unit.heading} {unit.text}"
+                text = _context(hit.chunk, unit)
                 terms = frozenset(tokenize(text, hit.chunk.lang))
                 if hit.chunk.lang != lang:  # names match across languages only stemmed alike
                     terms |= frozenset(tokenize(text, lang))
