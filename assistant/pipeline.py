@@ -45,6 +45,9 @@ _YEAR = textregex.compile(r"\b(?:19|20)\d{2}\b")
 _PERIOD = textregex.compile(r"\b(?:19|20)\d{2}\s*[–-]\s*(?:19|20)\d{2}\b")
 _CAPITALISED = textregex.compile(r"(?<!^)(?<![.?!]\s)\b[A-ZÅÄÖ][\wåäö-]+")
 
+# A next step quotes this many sentences of its route section: enough to name the route.
+ROUTE_SENTENCES = 2
+
 
 class IndexNotBuilt(StoreError):
     """No index yet: run `assistant ingest` (or `make run`, which does)."""
@@ -245,9 +248,10 @@ class Assistant:
         text, sources = self._render(draft, answer_lang)
         if kind.funding and not draft.refused:
             text += "\n\n" + say("check_call", answer_lang)
-        next_step, route_source = self._next_step(persona, qvec, answer_lang, draft, sources, state)
-        if route_source:
-            sources.append(route_source)
+        next_step, route_sources = self._next_step(
+            persona, qvec, answer_lang, draft, sources, state
+        )
+        sources.extend(route_sources)
         timings["answer"] = _ms(t)
 
         if self.llm is not None and not draft.refused:
@@ -457,22 +461,27 @@ class Assistant:
         draft: _Draft,
         sources: list[Source],
         state: _State,
-    ) -> tuple[str | None, Source | None]:
+    ) -> tuple[str | None, list[Source]]:
         """The route that fits who is asking, from the routes document, cited.
 
         The section for this kind of asker that is closest to the question gives its opening
-        sentences, leaving out what the answer already says.
+        sentences (ROUTE_SENTENCES of them), leaving out what the answer already says; each is
+        cited from its own chunk, so each keeps its own page's URL.
         """
         if persona is None or (draft.refused and draft.reason == "offtopic"):
-            return None, None
+            return None, []
         pattern = PERSONAS[persona]
         sections: dict[tuple[str, str], list[tuple[Chunk, Unit, float]]] = {}
         for chunk, unit in state.group_units.get(self.settings.routes_doc, []):
             if chunk.lang == lang and pattern.search(unit.heading):
                 dense = state.vectors.similarity(unit.key, qvec)
-                sections.setdefault((chunk.chunk_id, unit.heading), []).append((chunk, unit, dense))
+                # Keyed by document and heading, not chunk: a section that paragraph source
+                # markers split over several chunks is still one route, read in order.
+                sections.setdefault((chunk.doc_id, unit.heading), []).append((chunk, unit, dense))
         if not sections:
-            return None, None
+            return None, []
+        for items in sections.values():
+            items.sort(key=lambda item: (item[0].position, item[1].order))
         # What the answer says: every statement, not only each source's first quote.
         said = " ".join([s.quote for s in sources] + [c.unit.text for c, _ in draft.statements])
         # The section the answer already quotes is continued; else the one closest to the question.
@@ -480,15 +489,20 @@ class Assistant:
             items for items in sections.values() if any(u.text in said for _, u, _ in items)
         ]
         units = max(continued or sections.values(), key=lambda items: max(d for _, _, d in items))
-        fresh = [(c, u, d) for c, u, d in units if u.text not in said]
+        fresh = [(c, u, d) for c, u, d in units if u.text not in said][:ROUTE_SENTENCES]
         if not fresh:
-            return None, None
-        chunk, unit, dense = fresh[0]
-        best = Candidate(
-            unit, SearchHit(chunk=chunk, score=dense, rank=1), dense, 0.0, frozenset(), dense
-        )
-        n = len(sources) + 1
-        return f"{best.unit.text} [{n}]", _source(n, best)
+            return None, []
+        parts: list[str] = []
+        cited: list[Source] = []
+        numbers: dict[str, int] = {}
+        for chunk, unit, dense in fresh:
+            if chunk.chunk_id not in numbers:
+                numbers[chunk.chunk_id] = len(sources) + len(cited) + 1
+                hit = SearchHit(chunk=chunk, score=dense, rank=1)
+                cand = Candidate(unit, hit, dense, 0.0, frozenset(), dense)
+                cited.append(_source(numbers[chunk.chunk_id], cand))
+            parts.append(f"{unit.text} [{numbers[chunk.chunk_id]}]")
+        return " ".join(parts), cited
 
     def _render(self, draft: _Draft, lang: str) -> tuple[str, list[Source]]:
         """Statements in reading order with [n] citations; one source per chunk."""
