@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from assistant.conversation import ConversationService
 from assistant.feedback import FeedbackStore
-from assistant.memory import ConversationMemory
 from assistant.schema import LANGS, Turn
 from assistant.settings import Settings
+from assistant.state.limits import WindowLimiter
 
 
 def get_settings(request: Request) -> Settings:
@@ -32,15 +34,15 @@ def get_feedback(request: Request) -> FeedbackStore:
     return request.app.state.feedback
 
 
-def get_memory(request: Request) -> ConversationMemory:
-    """Server-side conversation memory for session ids."""
-    return request.app.state.memory
+def get_conversations(request: Request) -> ConversationService:
+    """The conversation layer (memory, sessions, answer log, votes) every channel shares."""
+    return request.app.state.conversations
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 AssistantDep = Annotated[Any, Depends(get_assistant)]
 FeedbackDep = Annotated[FeedbackStore, Depends(get_feedback)]
-MemoryDep = Annotated[ConversationMemory, Depends(get_memory)]
+ConversationsDep = Annotated[ConversationService, Depends(get_conversations)]
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -50,15 +52,29 @@ _bearer = HTTPBearer(
 
 
 def require_admin(
+    request: Request,
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
-    """Bearer auth against ADMIN_API_KEY; there is no default key, so unset means disabled."""
+    """Bearer auth against ADMIN_API_KEY; there is no default key, so unset means disabled.
+
+    A client that sent ADMIN_MAX_FAILURES wrong keys within ADMIN_FAILURE_WINDOW_S gets 429
+    until the window passes, even with the right key, so the key cannot be guessed quickly.
+    """
     expected = settings.admin_api_key.get_secret_value()
     if not expected:
         raise HTTPException(
             403,
             "The admin routes are disabled: no ADMIN_API_KEY is configured on the server.",
+        )
+    failures: WindowLimiter = request.app.state.admin_failures
+    peer = request.client.host if request.client else "unknown"
+    state = failures.peek(peer)
+    if not state.allowed:
+        raise HTTPException(
+            429,
+            f"Too many wrong admin keys from this address; try again in {state.retry_after_s} s.",
+            headers={"Retry-After": str(state.retry_after_s)},
         )
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(
@@ -67,24 +83,32 @@ def require_admin(
             headers={"WWW-Authenticate": "Bearer"},
         )
     if not secrets.compare_digest(credentials.credentials.encode(), expected.encode()):
+        failures.hit(peer)
         raise HTTPException(
             401, "The admin key is not valid.", headers={"WWW-Authenticate": "Bearer"}
         )
 
 
-def check_question(settings: Settings, question: str, history_len: int = 0) -> None:
-    """Limits that come from settings, so they cannot live in the static request models."""
+def check_question(settings: Settings, question: str, messages: Iterable[str] = ()) -> None:
+    """Limits that come from settings, so they cannot live in the static request models.
+
+    Only the question and each earlier message have caps (with the body cap, a request is
+    bounded); the number of earlier messages has none: the pipeline reads the newest
+    MAX_HISTORY_TURNS / MAX_HISTORY_CHARS of them and the answer's `history` says so.
+    """
     if len(question) > settings.max_question_chars:
         raise HTTPException(
             422,
             f"The question is {len(question)} characters long; the limit is "
             f"{settings.max_question_chars}.",
         )
-    if history_len > settings.max_history_turns:
-        raise HTTPException(
-            422,
-            f"The history has {history_len} messages; the limit is {settings.max_history_turns}.",
-        )
+    for i, text in enumerate(messages):
+        if len(text) > settings.max_message_chars:
+            raise HTTPException(
+                422,
+                f"Message {i} is {len(text)} characters long; the limit per message is "
+                f"{settings.max_message_chars}.",
+            )
 
 
 def client_lang(request: Request) -> str | None:
@@ -109,15 +133,16 @@ def client_lang(request: Request) -> str | None:
 
 def session_key(session_id: str) -> str:
     """Web sessions share memory with the bot's chats, so keep their keys apart."""
-    return f"web:{session_id}"
+    return ConversationService.key("web", session_id)
 
 
-def resolve_history(
-    history: list[Any] | None, session_id: str | None, memory: ConversationMemory
-) -> list[Turn]:
-    """`history` in the request wins; else the session's remembered turns; else none."""
-    if history is not None:
-        return [Turn(role=m.role, content=m.content) for m in history]
-    if session_id:
-        return memory.history(session_key(session_id))
-    return []
+def resolve_session(
+    given: str | None, history: list[Any] | None, conversations: ConversationService
+) -> tuple[str, list[Turn] | None]:
+    """(the session id to answer with, the history the request gave): an id the server never
+    issued, or one that expired, is replaced by a fresh one with an empty conversation; without
+    a `history` in the request (None) the session's remembered turns are used."""
+    session_id, _known = conversations.open_session(given)
+    if history is None:
+        return session_id, None
+    return session_id, [Turn(role=m.role, content=m.content) for m in history]

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from assistant.schema import Lang
+from assistant.feedback import MAX_COMMENT_CHARS
+from assistant.schema import Answer, Lang
+
+SESSION_ID_DOC = (
+    "Session id issued by this server: send back the `session_id` of the previous response to "
+    "continue that conversation (server-side memory of the last turns, forgotten after "
+    "MEMORY_TTL_MINUTES idle minutes). Ids are random (192 bits) and only the server makes them: "
+    "an id it never issued, or one that expired, starts a new conversation under a new id."
+)
+
+# The static ceiling of one message; MAX_MESSAGE_CHARS (settings) may only lower it.
+MESSAGE_MAX_CHARS = 20_000
 
 
 class Message(BaseModel):
@@ -15,7 +26,10 @@ class Message(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Literal["user", "assistant"]
-    content: str = Field(max_length=20_000)
+    content: str = Field(
+        max_length=MESSAGE_MAX_CHARS,
+        description="At most MAX_MESSAGE_CHARS characters (default and ceiling 20000).",
+    )
 
 
 class AskRequest(BaseModel):
@@ -37,7 +51,9 @@ class AskRequest(BaseModel):
     history: list[Message] | None = Field(
         None,
         description=(
-            "Earlier messages, oldest first; at most MAX_HISTORY_TURNS (default 20). "
+            "Earlier messages, oldest first, each within MAX_MESSAGE_CHARS. Any number is "
+            "accepted (within the body cap); the newest MAX_HISTORY_TURNS messages and "
+            "MAX_HISTORY_CHARS characters are read, and the answer's `history` says how many. "
             "When given it wins over session_id's server-side memory."
         ),
     )
@@ -47,7 +63,7 @@ class AskRequest(BaseModel):
     session_id: str | None = Field(
         None,
         pattern=r"^[A-Za-z0-9_-]{1,64}$",
-        description="Key of a server-side conversation (bounded, forgotten after idle minutes).",
+        description=SESSION_ID_DOC + " Omit it to start a conversation.",
     )
 
     @field_validator("question")
@@ -58,6 +74,18 @@ class AskRequest(BaseModel):
         return value.strip()
 
 
+class AskResponse(Answer):
+    """The answer, plus the session id to send with the next question of this conversation."""
+
+    session_id: str = Field(
+        description=(
+            "The conversation's session id: the one sent, when this server issued it and it is "
+            "still live; otherwise a new one. Send it back as `session_id` with a follow-up."
+        ),
+        examples=["3q2-7wzE0mQx5f1hN9rVb8KcT4yLpJ6a"],
+    )
+
+
 class FeedbackRequest(BaseModel):
     """A thumb on an answer the API gave, by the answer's id."""
 
@@ -65,7 +93,7 @@ class FeedbackRequest(BaseModel):
 
     answer_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
     rating: Literal["up", "down"]
-    comment: str | None = Field(None, max_length=2000)
+    comment: str | None = Field(None, max_length=MAX_COMMENT_CHARS)
 
 
 class FeedbackResponse(BaseModel):
@@ -101,7 +129,15 @@ class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     role: Literal["system", "developer", "user", "assistant", "tool", "function"]
-    content: str | list[dict[str, Any]] | None = None
+    content: Annotated[str, Field(max_length=MESSAGE_MAX_CHARS)] | list[dict[str, Any]] | None = (
+        Field(
+            None,
+            description=(
+                "Text, or content parts; at most MAX_MESSAGE_CHARS characters of text per message "
+                "(default and ceiling 20000), the last user message at most MAX_QUESTION_CHARS."
+            ),
+        )
+    )
 
     def text(self) -> str:
         """The message's text, whatever shape the content came in."""

@@ -9,22 +9,20 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.sse import EventSourceResponse, format_sse_event
-from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.concurrency import run_in_threadpool
 
+from assistant.api.concurrency import iterate_answer, run_answer
 from assistant.api.deps import (
     AssistantDep,
-    FeedbackDep,
-    MemoryDep,
+    ConversationsDep,
     SettingsDep,
     check_question,
     client_lang,
-    resolve_history,
+    resolve_session,
     session_key,
 )
-from assistant.api.models import AskRequest, ErrorResponse
+from assistant.api.models import AskRequest, AskResponse, ErrorResponse
 from assistant.api.streaming import started
-from assistant.feedback import FeedbackStore
-from assistant.memory import ConversationMemory
 from assistant.schema import Answer
 
 log = logging.getLogger("assistant.api")
@@ -37,23 +35,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     429: {"model": ErrorResponse, "description": "Rate limited (see Retry-After)"},
     503: {"model": ErrorResponse, "description": "The document index is unreachable for now"},
 }
-
-
-def after_answer(
-    answer: Answer,
-    channel: str,
-    feedback: FeedbackStore,
-    memory: ConversationMemory,
-    session_id: str | None,
-) -> None:
-    """Keep the answer for feedback and the session's memory; never fail the answer for it."""
-    try:
-        feedback.record_answer(answer, channel)
-    except Exception:  # the user still gets the answer; the failure is logged
-        log.exception("could not record answer %s", answer.id)
-    if session_id:
-        memory.add(session_key(session_id), answer.question, answer.answer, answer.language)
-    log.debug("answered %s lang=%s refused=%s", answer.id, answer.language, answer.refused)
 
 
 def sse(event: str, data: Any) -> bytes:
@@ -74,9 +55,14 @@ SSE_EVENT_SCHEMA: dict[str, Any] = {
 STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
+def with_session(answer: Answer, session_id: str) -> AskResponse:
+    """The answer as the API returns it: with the conversation's session id."""
+    return AskResponse(**answer.model_dump(), session_id=session_id)
+
+
 @router.post(
     "/ask",
-    response_model=Answer,
+    response_model=AskResponse,
     responses=ERRORS,
     summary="Answer a question with numbered sources",
 )
@@ -84,21 +70,29 @@ async def ask(
     body: AskRequest,
     request: Request,
     settings: SettingsDep,
-    assistant: AssistantDep,
-    feedback: FeedbackDep,
-    memory: MemoryDep,
-) -> Answer:
-    """The whole answer as JSON. Give `history`, or a `session_id` for server-side memory."""
-    check_question(settings, body.question, len(body.history or []))
-    history = resolve_history(body.history, body.session_id, memory)
+    _ready: AssistantDep,
+    conversations: ConversationsDep,
+) -> AskResponse:
+    """The whole answer as JSON, with the `session_id` to send back for a follow-up.
+
+    Give `history`, or the `session_id` of the previous response for server-side memory.
+    """
+    check_question(settings, body.question, [m.content for m in body.history or []])
     hint = client_lang(request)
 
-    def work() -> Answer:
-        answer = assistant.ask(body.question, history=history, lang=body.lang, client_lang=hint)
-        after_answer(answer, "web", feedback, memory, body.session_id)
-        return answer
+    def work() -> AskResponse:
+        session_id, history = resolve_session(body.session_id, body.history, conversations)
+        answer, _ = conversations.ask(
+            body.question,
+            channel="web",
+            key=session_key(session_id),
+            history=history,
+            lang=body.lang,
+            client_lang=hint,
+        )
+        return with_session(answer, session_id)
 
-    return await run_in_threadpool(work)
+    return await run_answer(request, work)
 
 
 @router.post(
@@ -107,7 +101,8 @@ async def ask(
         200: {
             "description": (
                 'Server-Sent Events: `delta` events `{"text": ...}` as the answer is written, '
-                "then one `done` event with the whole Answer (sources, id), or an `error` event."
+                "then one `done` event with the whole answer (sources, id and `session_id`, as "
+                "/v1/ask returns it), or an `error` event."
             ),
             "content": {"text/event-stream": {"schema": SSE_EVENT_SCHEMA}},
         },
@@ -119,29 +114,36 @@ async def ask_stream(
     body: AskRequest,
     request: Request,
     settings: SettingsDep,
-    assistant: AssistantDep,
-    feedback: FeedbackDep,
-    memory: MemoryDep,
+    _ready: AssistantDep,
+    conversations: ConversationsDep,
 ) -> EventSourceResponse:
-    """Text pieces first, then the final answer with its sources and id."""
-    check_question(settings, body.question, len(body.history or []))
-    history = resolve_history(body.history, body.session_id, memory)
+    """Text pieces first, then the final answer with its sources, id and session id."""
+    check_question(settings, body.question, [m.content for m in body.history or []])
+    session_id, history = await run_in_threadpool(
+        resolve_session, body.session_id, body.history, conversations
+    )
     hint = client_lang(request)
 
     items = await started(
-        assistant.stream(body.question, history=history, lang=body.lang, client_lang=hint)
+        conversations.stream(
+            body.question,
+            channel="web",
+            key=session_key(session_id),
+            history=history,
+            lang=body.lang,
+            client_lang=hint,
+        )
     )
 
     def events() -> Iterator[bytes]:
         try:
             for item in items:
                 if isinstance(item, Answer):
-                    after_answer(item, "web", feedback, memory, body.session_id)
-                    yield sse("done", item)
+                    yield sse("done", with_session(item, session_id))
                 else:
                     yield sse("delta", {"text": str(item)})
         except Exception:
             log.exception("stream failed")
             yield sse("error", {"detail": "The answer failed; please try again."})
 
-    return EventSourceResponse(iterate_in_threadpool(events()), headers=STREAM_HEADERS)
+    return EventSourceResponse(iterate_answer(request, events()), headers=STREAM_HEADERS)
