@@ -14,7 +14,7 @@ so a pack can never make the process build huge structures or run code.
 from __future__ import annotations
 
 import hashlib
-import re
+import string
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,9 +38,21 @@ ASKERS: tuple[str, ...] = ("startup", "international_expert", "public_org", "non
 
 MAX_FILE_BYTES = 512 * 1024
 MAX_TEXT_CHARS = 600
-_LANG_DIR = re.compile(r"^[a-z]{2,3}$")
-_EXAMPLES_FILE = re.compile(r"^examples-[a-z0-9_-]+\.yaml$")
-_TEMPLATE_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,80}$")
+_ID_CHARS = frozenset(string.ascii_letters + string.digits + "_.:-")
+
+
+def _is_lang_code(name: str) -> bool:
+    """An ISO 639-1 (or -3) code: two or three lower-case ASCII letters."""
+    return 2 <= len(name) <= 3 and all(ch in string.ascii_lowercase for ch in name)
+
+
+def _is_examples_file(name: str) -> bool:
+    writer = name.removeprefix("examples-").removesuffix(".yaml")
+    return name.startswith("examples-") and name.endswith(".yaml") and bool(writer)
+
+
+def _is_template_id(value: str) -> bool:
+    return 1 <= len(value) <= 80 and set(value) <= _ID_CHARS
 
 
 class PackError(ValueError):
@@ -118,7 +130,7 @@ def _examples(
                 raise PackError(f"{at}: text must be a non-empty string")
             if len(text) > MAX_TEXT_CHARS:
                 raise PackError(f"{at}: text longer than {MAX_TEXT_CHARS} characters")
-            if not isinstance(template, str) or not _TEMPLATE_ID.match(template):
+            if not isinstance(template, str) or not _is_template_id(template):
                 raise PackError(f"{at}: template must be an id of letters, digits and -_.:")
             out.append(Example(text.strip(), str(label), template, lang, source))
     return out
@@ -128,12 +140,12 @@ def load_pack(path: Path) -> Pack:
     """Read and validate one language directory (its name is the language code)."""
     path = Path(path)
     lang = path.name
-    if not _LANG_DIR.match(lang):
+    if not _is_lang_code(lang):
         raise PackError(f"{path}: a pack directory is named by its language code (e.g. 'de')")
     pack = Pack(lang=lang, path=path)
     seen: dict[str, str] = {}
     for file in sorted(path.iterdir()):
-        if not _EXAMPLES_FILE.match(file.name):
+        if not _is_examples_file(file.name):
             continue
         data = _read_yaml(file)
         if not isinstance(data, dict) or set(data) - {"kinds", "askers"}:
@@ -159,7 +171,7 @@ def discover(root: Path = PACKS_DIR) -> list[str]:
     return sorted(
         d.name
         for d in root.iterdir()
-        if d.is_dir() and _LANG_DIR.match(d.name) and any(d.glob("examples-*.yaml"))
+        if d.is_dir() and _is_lang_code(d.name) and any(d.glob("examples-*.yaml"))
     )
 
 

@@ -18,14 +18,11 @@ import argparse
 import hashlib
 import sys
 from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from assistant.answer.extractive import Selection
 from assistant.packs import PACKS_DIR, digest, load_packs
-from assistant.schema import SearchHit
 from assistant.understand.answerability import fit_answerability
 from assistant.understand.calibration import (
     CALIBRATION_DIR,
@@ -38,38 +35,14 @@ from assistant.understand.classify import (
     embed_queries,
     fit_classifier,
 )
-from assistant.understand.features import answerability_features
+from assistant.understand.features import Observation, answerability_features
 
 TRAIN_SET = Path(__file__).resolve().parents[2] / "evals" / "questions" / "train.jsonl"
 
 
-@dataclass
-class Observation:
-    """What the pipeline computed for one question, up to (not including) the decision."""
-
-    standalone: str
-    lang: str
-    qvec: np.ndarray
-    hits: list[SearchHit]
-    selection: Selection
-
-
 def observe(assistant, question: str, history) -> Observation:
     """The pipeline's own understanding, retrieval and selection for one question."""
-    observe_fn = getattr(assistant, "observe", None)
-    if observe_fn is not None:
-        return observe_fn(question, history)
-    from assistant.answer import followup, guard
-    from assistant.pipeline import _as_turns
-
-    turns = _as_turns(history)
-    state = assistant._state
-    lang = assistant._language(question.strip(), turns, None, None)
-    standalone = followup.rewrite(question.strip(), turns, lang, state.weights)
-    qvec = assistant.embedder.embed_query_vector(standalone)
-    hits = guard.usable(assistant.searcher.search(standalone, lang, 8, vector=qvec))
-    selection = state.answerer.select(standalone, qvec, hits, lang)
-    return Observation(standalone, lang, qvec, hits, selection)
+    return assistant.observe(question, history)
 
 
 def _accuracy_by_lang(pairs: list[tuple[str, str, str]]) -> dict[str, float | int]:
@@ -196,7 +169,7 @@ def markdown(cal: Calibration) -> str:
         f"{np.mean(a['cv_accuracy']):.3f} ± {np.std(a['cv_accuracy']):.3f}; "
         f"ROC AUC {np.mean(a['cv_roc_auc']):.3f} ± {np.std(a['cv_roc_auc']):.3f}",
         f"- threshold on P(answerable): {model.threshold:.4f}, chosen on out-of-fold probabilities "
-        "to maximise min(refusal accuracy, 1 - false-refusal rate)",
+        "to maximise Youden's J (refusal accuracy - false-refusal rate)",
         f"- out-of-fold at that threshold: refusal accuracy {a['oof_refusal_accuracy']:.3f}, "
         f"false-refusal rate {a['oof_false_refusal_rate']:.3f}",
         "",
@@ -230,7 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     from assistant.store import StoreError
 
     try:
-        assistant = _open(Settings())
+        # The rules path: the classifiers are what is being fitted, so none is loaded first.
+        assistant = _open(Settings(answer_decision="rules"))
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3

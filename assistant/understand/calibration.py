@@ -14,9 +14,11 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.answer.extractive import TermWeights
 from assistant.packs import PACKS_DIR, Pack, digest, load_packs
 from assistant.understand.answerability import AnswerabilityModel
 from assistant.understand.classify import QuestionClassifier, embed_queries, fit_classifier
+from assistant.understand.features import Observation, answerability_features
 
 log = logging.getLogger(__name__)
 
@@ -88,12 +90,38 @@ class Calibration:
 
 
 @dataclass(frozen=True)
+class Reading:
+    """What the understanding step concluded about one question."""
+
+    kind: str  # the most probable kind of question
+    kind_proba: dict[str, float]
+    asker: str  # the most probable asker ("none": the wording does not tell)
+    features: dict[str, float] | None  # None when answerability is not calibrated
+    p_answerable: float | None
+    answerable: bool | None
+
+
+@dataclass(frozen=True)
 class Understanding:
     """What the pipeline uses at run time: the classifiers, and answerability when calibrated."""
 
     classifier: QuestionClassifier
     answerability: AnswerabilityModel | None
     languages: tuple[str, ...]
+
+    def read(self, obs: Observation, weights: TermWeights) -> Reading:
+        """Kind, asker and (when calibrated) the answerability decision for one observation."""
+        kind_proba = self.classifier.kind_proba(obs.qvec)
+        asker_proba = self.classifier.asker_proba(obs.qvec)
+        kind = max(sorted(kind_proba), key=lambda k: kind_proba[k])
+        asker = max(sorted(asker_proba), key=lambda a: asker_proba[a])
+        if self.answerability is None:
+            return Reading(kind, kind_proba, asker, None, None, None)
+        features = answerability_features(
+            obs.standalone, obs.lang, obs.hits, obs.selection, weights, kind_proba
+        )
+        p = self.answerability.probability(features)
+        return Reading(kind, kind_proba, asker, features, p, p >= self.answerability.threshold)
 
 
 def load_understanding(

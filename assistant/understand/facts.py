@@ -6,20 +6,30 @@ never at the wording of a question. Which facts a kind of question needs is a ta
 
 from __future__ import annotations
 
-import re
+from assistant import textregex
 
-FACTS: dict[str, re.Pattern[str]] = {
-    "email": re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+"),
-    "phone": re.compile(r"(?:\+\d{3}\s?|\b0)\d{1,2}[\s-]?\d{3}[\s-]?\d{3,4}\b"),
-    "date": re.compile(r"\b\d{1,2}\.\d{1,2}\.(?:\d{4})?|\b(?:19|20)\d{2}\b|\b\d{4}-\d{2}-\d{2}\b"),
-    "amount": re.compile(
-        r"\d[\d\s.,]*\s*(?:€|EUR\b|euro\w*|milj\w*|million\w*|mn\b|M€)|(?:€|EUR)\s*\d",
-        re.IGNORECASE,
+# Every repetition is bounded or starts only where a run starts, so each pattern is linear in the
+# text (the wrapper adds a timeout as a fuse).
+FACTS: dict[str, textregex.Pattern] = {
+    "email": textregex.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}\.[\w.]{1,63}"),
+    "phone": textregex.compile(r"(?:\+\d{3}\s?|\b0)\d{1,2}[\s-]?\d{3}[\s-]?\d{3,4}\b"),
+    "date": textregex.compile(
+        r"\b\d{1,2}\.\d{1,2}\.(?:\d{4})?|\b(?:19|20)\d{2}\b|\b\d{4}-\d{2}-\d{2}\b"
     ),
-    "percentage": re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|prosent\w*|procent\w*|per ?cent)", re.I),
+    "amount": textregex.compile(
+        r"(?<![\d.,])\d(?:[\d.,]|\s(?=\d)){0,20}\s?"
+        r"(?:€|EUR\b|euro\w{0,10}|milj\w{0,12}|million\w{0,3}|mn\b|M€)|(?:€|EUR)\s?\d",
+        textregex.IGNORECASE,
+    ),
+    "percentage": textregex.compile(
+        r"\d{1,6}(?:[.,]\d{1,6})?\s?(?:%|prosent|procent|per ?cent)", textregex.IGNORECASE
+    ),
     # a count or a quantity: 1-3 digits (decimals too) that are not part of a date or a year
-    "number": re.compile(r"(?<![\d.,:/-])\d{1,3}(?:[.,]\d+)?(?![\d.,:/-]?\d)"),
-    "url": re.compile(r"https?://\S+|\bwww\.\S+|\b[\w-]+\.(?:fi|com|eu|org|net|se)\b", re.I),
+    "number": textregex.compile(r"(?<![\d.,:/-])\d{1,3}(?:[.,]\d{1,6})?(?![\d.,:/-]?\d)"),
+    "url": textregex.compile(
+        r"https?://\S{1,300}|\bwww\.\S{1,300}|(?<![\w-])[\w-]{1,63}\.(?:fi|com|eu|org|net|se)\b",
+        textregex.IGNORECASE,
+    ),
 }
 
 # The facts that answer each kind of question whose answer is a fact (other kinds: none needed).
@@ -53,3 +63,6 @@ def holds_fact_for(kind: str, text: str) -> bool:
     if not needed:
         return True
     return any(_found(name, text) for name in needed)
+
+
+textregex.register_text_function("assistant.understand.facts.facts_in", facts_in)

@@ -9,12 +9,26 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from assistant.answer.extractive import Selection, TermWeights
 from assistant.schema import SearchHit
 from assistant.understand.facts import KIND_FACTS, holds_fact_for
+
+
+@dataclass
+class Observation:
+    """What the pipeline computed for one question, up to (not including) the decision."""
+
+    question: str
+    standalone: str
+    lang: str
+    qvec: np.ndarray
+    hits: list[SearchHit]
+    selection: Selection
+
 
 # The order is the order of the calibrated coefficients.
 FEATURES: tuple[str, ...] = (
@@ -25,7 +39,7 @@ FEATURES: tuple[str, ...] = (
     "coverage_evidence",  # ... in all units the answer would use
     "vocabulary",  # ... anywhere in the documents
     "missing_top",  # weight share of the most important question term the evidence lacks
-    *(f"fact_missing_{kind}" for kind in KIND_FACTS),  # P(kind) x the evidence lacks its fact
+    "fact_missing",  # sum over kinds of P(kind) x the answer's units lack that kind's fact
     "rank_agreement",  # the top hit ranks high both densely and lexically
     "lexical_share",  # share of the top hits that BM25 found at all
     "p_out_of_scope",  # the kind classifier's out-of-scope probability
@@ -51,14 +65,9 @@ def answerability_features(
     chosen = selection.chosen
     dense = sorted((c.dense for c in cands), reverse=True)
     lead = chosen[0] if chosen else None
-    # Evidence: the units the answer would use, and any candidate at least as close as the weakest
-    # of them (the decide step may lead with one of those).
-    floor = min((c.dense for c in chosen), default=math.inf)
-    ids = {id(c) for c in chosen}
-    evidence = list(chosen) + [c for c in cands if c.dense >= floor and id(c) not in ids]
     covered = frozenset().union(*(c.terms for c in chosen)) if chosen else frozenset()
     missing = [w for t, w in qterms.items() if t not in covered]
-    text = "\n".join(c.unit.text for c in evidence)
+    text = "\n".join(c.unit.text for c in chosen)
 
     out: dict[str, float] = {
         "dense_best": dense[0] if dense else 0.0,
@@ -69,9 +78,11 @@ def answerability_features(
         "vocabulary": weights.vocabulary_coverage(question, lang),
         "missing_top": max(missing, default=0.0) / qtotal,
     }
-    for kind in KIND_FACTS:
-        has = bool(evidence) and holds_fact_for(kind, text)
-        out[f"fact_missing_{kind}"] = float(kind_proba.get(kind, 0.0)) * (0.0 if has else 1.0)
+    out["fact_missing"] = sum(
+        float(kind_proba.get(kind, 0.0))
+        for kind in KIND_FACTS
+        if not (chosen and holds_fact_for(kind, text))
+    )
     top = list(hits[:TOP_HITS])
     first = top[0] if top else None
     if first and first.dense_rank and first.bm25_rank:

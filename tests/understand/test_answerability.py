@@ -14,10 +14,11 @@ from assistant.understand.answerability import (
 from assistant.understand.features import FEATURES
 
 
-def test_objective_is_the_worse_of_the_two_error_rates() -> None:
+def test_objective_is_refusal_accuracy_minus_false_refusal_rate() -> None:
     p = np.array([0.1, 0.2, 0.6, 0.7, 0.9])
     answerable = np.array([False, False, False, True, True])
     assert objective(p, answerable, 0.5) == pytest.approx(2 / 3)  # one unanswerable answered
+    assert objective(p, answerable, 0.8) == pytest.approx(1 - 0.5)  # all refused, one false
     assert objective(p, answerable, 0.65) == 1.0
     assert objective(p, answerable, 0.0) == 0.0  # answers everything
     assert objective(p, answerable, 1.0) == 0.0  # refuses everything

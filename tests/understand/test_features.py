@@ -54,7 +54,7 @@ def test_a_date_question_with_a_date_in_evidence(lang: str) -> None:
     assert list(f) == list(FEATURES)
     assert f["dense_best"] == pytest.approx(0.9)
     assert f["dense_margin"] == pytest.approx(0.05)
-    assert f["fact_missing_date"] == 0.0
+    assert f["fact_missing"] == 0.0
     assert f["rank_agreement"] == 1.0 and f["lexical_share"] == 1.0
     assert f["coverage_evidence"] > 0.3
     assert f["vocabulary"] > 0.3
@@ -70,8 +70,7 @@ def test_a_date_question_whose_evidence_holds_no_date(lang: str) -> None:
     f = answerability_features(
         question, lang, hits, selection, weights, {"date": 0.8, "out_of_scope": 0.1}
     )
-    assert f["fact_missing_date"] == pytest.approx(0.8)
-    assert f["fact_missing_amount"] == 0.0  # not asked for
+    assert f["fact_missing"] == pytest.approx(0.8)  # P(date); P(out_of_scope) needs no fact
     assert f["rank_agreement"] == 0.0 and f["lexical_share"] == 0.0
     assert f["p_out_of_scope"] == pytest.approx(0.1)
 
@@ -84,12 +83,12 @@ def test_an_unrelated_question_covers_little(lang: str) -> None:
     assert f["coverage_evidence"] == 0.0
     assert f["vocabulary"] == 0.0
     assert f["missing_top"] > 0.3
-    assert f["fact_missing_person"] == pytest.approx(0.9)
+    assert f["fact_missing"] == pytest.approx(0.9)
 
 
 def test_no_evidence_gives_the_nothing_found_values() -> None:
     weights = TermWeights([Chunk(chunk_id="o", doc_id="o", text="Some text.", lang="en")])
     f = answerability_features("Anything?", "en", [], Selection(), weights, {"date": 1.0})
     assert f["dense_best"] == 0.0 and f["dense_lead"] == 0.0
-    assert f["fact_missing_date"] == 1.0
+    assert f["fact_missing"] == 1.0
     assert np.isfinite(as_row(f)).all()
