@@ -101,7 +101,7 @@ def _probe_rewrite(text: str) -> None:
 
     weights = TermWeights([])
     history = [Turn(role="user", content=text), Turn(role="assistant", content=text)]
-    for question in (text, "Tell me more about the second one", "What is her phone number?"):
+    for question in (text, "And the second one?", "What is her phone number?"):
         rewrite(question, history, "en", weights)
 
 
