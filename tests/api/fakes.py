@@ -14,7 +14,7 @@ from assistant.schema import Answer, Chunk, SearchHit, Source, Turn
 URL = "https://rakennerahastot.fi/lansi-suomi/tampere"
 TEXTS = {
     "en": (
-        "The strategic priorities of the Tampere ecosystem agreement are Sustainable Industry X; "
+        "The strategic priorities of Tampere's ecosystem agreement are Sustainable Industry X; "
         "buildings, energy and infrastructure; and digital health solutions. [1]"
     ),
     "fi": (
@@ -107,7 +107,7 @@ class FakeAssistant:
                     section="Innovation ecosystem agreement",
                     as_of="2021-04-28",
                     quote=(
-                        "The strategic priorities of the Tampere ecosystem agreement are "
+                        "The strategic priorities of Tampere's ecosystem agreement are "
                         "Sustainable Industry X; buildings, energy and infrastructure; and "
                         "digital health solutions."
                     ),

@@ -36,7 +36,7 @@ def real_live(live_factory, real_assistant, tmp_path):
 
 def test_real_english_and_finnish_answers_stream_with_sources(real_live):
     for question, lang in [
-        ("What are the strategic priorities of the Tampere ecosystem agreement?", "en"),
+        ("Which strategic priorities does the Tampere agreement have?", "en"),
         ("Mitkä ovat Tampereen ekosysteemisopimuksen strategiset painopisteet?", "fi"),
     ]:
         pieces, final = [], None

@@ -42,7 +42,7 @@ def scripts(chunks, questions) -> dict[str, Script]:
     en_share = chunk_with(chunks, "In Finland, 8 % of the ERDF resources")
     fi_share = chunk_with(chunks, "Suomessa 8 % ohjelman EAKR-varoista")
     sv_ic16 = chunk_with(chunks, "var IC16")
-    agreement = chunk_with(chunks, "The strategic priorities of the Tampere ecosystem agreement")
+    agreement = chunk_with(chunks, "The strategic priorities of Tampere's ecosystem agreement")
     return {
         q["en-share"]: Script(
             answer="In Finland, 8 % of the programme's ERDF resources are directed to sustainable "
@@ -78,7 +78,7 @@ def scripts(chunks, questions) -> dict[str, Script]:
             "infrastructure; and digital health solutions [1].",
             cite=[agreement],
             quotes={
-                agreement: "The strategic priorities of the Tampere ecosystem agreement are "
+                agreement: "The strategic priorities of Tampere's ecosystem agreement are "
                 "Sustainable Industry X; buildings, energy and infrastructure; and digital "
                 "health solutions."
             },

@@ -42,7 +42,7 @@
       rateLimited: "Too many questions in a short time. Please wait {s} seconds.",
       refused: "The documents do not answer this",
       suggestions: [
-        "What are the strategic priorities of the Tampere ecosystem agreement?",
+        "Which strategic priorities does the Tampere agreement have?",
         "What is Sustainable Industry X?",
         "How is the ecosystem agreement funded?",
       ],

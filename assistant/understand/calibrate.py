@@ -1,0 +1,219 @@
+"""`assistant calibrate`: fit the understanding step and write its calibration file.
+
+1. Embeds every pack example; fits the kind and asker classifiers (C by GroupKFold, grouped by
+   template); reports out-of-fold accuracy per language.
+2. Runs each train.jsonl question through the pipeline's own understanding, retrieval and
+   selection, and reports the classifiers' accuracy on the train questions that carry labels
+   (labelled by their writer before any fitting).
+3. Fits answerability on the measured features of every train question; the threshold from
+   out-of-fold probabilities. Writes assistant/packs/calibration/<embedding model>.json and prints
+   a Markdown report (the section in docs/EVALUATION.md is this output).
+
+Only train.jsonl is read: dev is reported by `assistant eval`, never fitted on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from assistant.packs import PACKS_DIR, digest, load_packs
+from assistant.understand.answerability import fit_answerability
+from assistant.understand.calibration import (
+    CALIBRATION_DIR,
+    Calibration,
+    calibration_path,
+)
+from assistant.understand.classify import (
+    Embed,
+    QuestionClassifier,
+    embed_queries,
+    fit_classifier,
+)
+from assistant.understand.features import Observation, answerability_features
+
+TRAIN_SET = Path(__file__).resolve().parents[2] / "evals" / "questions" / "train.jsonl"
+
+
+def observe(assistant, question: str, history) -> Observation:
+    """The pipeline's own understanding, retrieval and selection for one question."""
+    return assistant.observe(question, history)
+
+
+def _accuracy_by_lang(pairs: list[tuple[str, str, str]]) -> dict[str, float | int]:
+    """(lang, gold, predicted) -> accuracy per language and overall, with n."""
+    by: dict[str, list[bool]] = defaultdict(list)
+    for lang, gold, pred in pairs:
+        by[lang].append(gold == pred)
+        by["all"].append(gold == pred)
+    out: dict[str, float | int] = {k: float(np.mean(v)) for k, v in sorted(by.items())}
+    out["n"] = len(pairs)
+    return out
+
+
+def calibrate(
+    assistant,
+    train_path: Path = TRAIN_SET,
+    packs_root: Path = PACKS_DIR,
+    progress: bool = False,
+    embed: Embed | None = None,
+) -> Calibration:
+    """Fit everything; deterministic for a given index, packs, train set and embedder."""
+    from evals.questions import load_questions
+
+    packs = load_packs(packs_root)
+    classifier, fit = fit_classifier(packs, embed or embed_queries(assistant.embedder))
+    assert fit is not None
+    questions = sorted(load_questions(train_path), key=lambda q: q.id)
+    rows, labels = [], []
+    kind_pairs, asker_pairs = [], []
+    for i, q in enumerate(questions):
+        if progress:
+            print(f"\r{i + 1}/{len(questions)}", end="", file=sys.stderr)
+        seen = observe(assistant, q.question, list(q.history) or None)
+        kind_proba = classifier.kind_proba(seen.qvec)
+        rows.append(
+            answerability_features(
+                seen.standalone,
+                seen.lang,
+                seen.hits,
+                seen.selection,
+                assistant._state.weights,
+                kind_proba,
+            )
+        )
+        labels.append(q.answerable)
+        extra = q.model_extra or {}
+        if extra.get("kind"):
+            kind_pairs.append((q.lang, extra["kind"], classifier.kind.predict(seen.qvec)))
+        if extra.get("asker"):
+            asker_pairs.append((q.lang, extra["asker"], classifier.asker.predict(seen.qvec)))
+    if progress:
+        print(file=sys.stderr)
+    answerability = fit_answerability(rows, labels)
+    report = {
+        "kind_groupkfold": {
+            "c": fit.kind_cv.c,
+            "n": fit.kind_cv.n,
+            "accuracy": fit.kind_cv.accuracy,
+            "by_lang": fit.kind_cv.by_lang,
+            "accuracy_by_c": {str(c): a for c, a in fit.kind_cv.by_c.items()},
+        },
+        "asker_groupkfold": {
+            "c": fit.asker_cv.c,
+            "n": fit.asker_cv.n,
+            "accuracy": fit.asker_cv.accuracy,
+            "by_lang": fit.asker_cv.by_lang,
+            "accuracy_by_c": {str(c): a for c, a in fit.asker_cv.by_c.items()},
+        },
+        "kind_train": _accuracy_by_lang(kind_pairs),
+        "asker_train": _accuracy_by_lang(asker_pairs),
+        "answerability": {
+            "n": answerability.n,
+            "n_unanswerable": answerability.n_unanswerable,
+            "cv_accuracy": answerability.cv_accuracy,
+            "cv_roc_auc": answerability.cv_roc_auc,
+            "oof_refusal_accuracy": answerability.oof_refusal_accuracy,
+            "oof_false_refusal_rate": answerability.oof_false_refusal_rate,
+            "oof_objective": answerability.oof_objective,
+        },
+        "train_sha256": hashlib.sha256(Path(train_path).read_bytes()).hexdigest(),
+    }
+    return Calibration(
+        embedding_model=assistant.embedder.name,
+        packs_digest=digest(packs),
+        classifier=classifier,
+        answerability=answerability.model,
+        report=report,
+    )
+
+
+def markdown(cal: Calibration) -> str:
+    """The report as the docs/EVALUATION.md section shows it."""
+    r = cal.report
+    langs = sorted(r["kind_groupkfold"]["by_lang"])
+    lines = [
+        f"Embedding model `{cal.embedding_model}`; packs digest `{cal.packs_digest[:12]}`; "
+        f"train.jsonl SHA-256 `{r['train_sha256'][:12]}`.",
+        "",
+        "| classifier | measured on | n | " + " | ".join(langs) + " | all |",
+        "|---|---|---|" + "---|" * len(langs) + "---|",
+    ]
+    for name, key in (("kind", "kind"), ("asker", "asker")):
+        cv = r[f"{key}_groupkfold"]
+        row = " | ".join(f"{cv['by_lang'][lang]:.3f}" for lang in langs)
+        lines.append(
+            f"| {name} | pack examples, GroupKFold by template (C={cv['c']:g}) | {cv['n']} | "
+            f"{row} | {cv['accuracy']:.3f} |"
+        )
+        tr = r[f"{key}_train"]
+        row = " | ".join(f"{tr[lang]:.3f}" if lang in tr else "-" for lang in langs)
+        lines.append(
+            f"| {name} | train.jsonl questions labelled before fitting | {tr['n']} | "
+            f"{row} | {tr.get('all', 0.0):.3f} |"
+        )
+    a = r["answerability"]
+    model = cal.answerability
+    assert model is not None
+    lines += [
+        "",
+        f"Answerability (logistic regression on {len(model.features)} standardised features, "
+        f"train.jsonl: {a['n']} questions, {a['n_unanswerable']} unanswerable):",
+        "",
+        f"- cross_val_score accuracy (5-fold, threshold 0.5): "
+        f"{np.mean(a['cv_accuracy']):.3f} ± {np.std(a['cv_accuracy']):.3f}; "
+        f"ROC AUC {np.mean(a['cv_roc_auc']):.3f} ± {np.std(a['cv_roc_auc']):.3f}",
+        f"- threshold on P(answerable): {model.threshold:.4f}, chosen on out-of-fold probabilities "
+        "to maximise Youden's J (refusal accuracy - false-refusal rate)",
+        f"- out-of-fold at that threshold: refusal accuracy {a['oof_refusal_accuracy']:.3f}, "
+        f"false-refusal rate {a['oof_false_refusal_rate']:.3f}",
+        "",
+        "| feature | coefficient (standardised) |",
+        "|---|---|",
+    ]
+    pairs = zip(model.features, model.coef, strict=True)
+    for name, coef in sorted(pairs, key=lambda x: -abs(x[1])):
+        lines.append(f"| {name} | {coef:+.3f} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="assistant calibrate",
+        description="Fit the kind/asker classifiers on the language packs and answerability on "
+        "train.jsonl; write the calibration file for the embedding model and print a report.",
+    )
+    parser.add_argument("--train", type=Path, default=TRAIN_SET, help="the training question set")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="the calibration file (default: assistant/packs/calibration/<model>.json)",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress on stderr")
+    args = parser.parse_args(argv)
+
+    from assistant.commands import _open
+    from assistant.settings import Settings
+    from assistant.store import StoreError
+
+    try:
+        # The rules path: the classifiers are what is being fitted, so none is loaded first.
+        assistant = _open(Settings(answer_decision="rules"))
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
+    cal = calibrate(assistant, args.train, progress=not args.no_progress)
+    out = args.out or calibration_path(cal.embedding_model, CALIBRATION_DIR)
+    cal.write(out)
+    print(markdown(cal))
+    print(f"\nwrote {out}", file=sys.stderr)
+    return 0
+
+
+__all__ = ["Observation", "QuestionClassifier", "calibrate", "main", "markdown", "observe"]

@@ -1,0 +1,68 @@
+"""Recognising facts in evidence text: e-mail, phone, date, amount, percentage, web address.
+
+The only regular expressions the understanding step keeps: they look at the documents' sentences,
+never at the wording of a question. Which facts a kind of question needs is a table here too.
+"""
+
+from __future__ import annotations
+
+from assistant import textregex
+
+# Every repetition is bounded or starts only where a run starts, so each pattern is linear in the
+# text (the wrapper adds a timeout as a fuse).
+FACTS: dict[str, textregex.Pattern] = {
+    "email": textregex.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}\.[\w.]{1,63}"),
+    "phone": textregex.compile(r"(?:\+\d{3}\s?|\b0)\d{1,2}[\s-]?\d{3}[\s-]?\d{3,4}\b"),
+    "date": textregex.compile(
+        r"\b\d{1,2}\.\d{1,2}\.(?:\d{4})?|\b(?:19|20)\d{2}\b|\b\d{4}-\d{2}-\d{2}\b"
+    ),
+    "amount": textregex.compile(
+        r"(?<![\d.,])\d(?:[\d.,]|\s(?=\d)){0,20}\s?"
+        r"(?:€|EUR\b|euro\w{0,10}|milj\w{0,12}|million\w{0,3}|mn\b|M€)|(?:€|EUR)\s?\d",
+        textregex.IGNORECASE,
+    ),
+    "percentage": textregex.compile(
+        r"\d{1,6}(?:[.,]\d{1,6})?\s?(?:%|prosent|procent|per ?cent)", textregex.IGNORECASE
+    ),
+    # a count or a quantity: 1-3 digits (decimals too) that are not part of a date or a year
+    "number": textregex.compile(r"(?<![\d.,:/-])\d{1,3}(?:[.,]\d{1,6})?(?![\d.,:/-]?\d)"),
+    "url": textregex.compile(
+        r"https?://\S{1,300}|\bwww\.\S{1,300}|(?<![\w-])[\w-]{1,63}\.(?:fi|com|eu|org|net|se)\b",
+        textregex.IGNORECASE,
+    ),
+}
+
+# The facts that answer each kind of question whose answer is a fact (other kinds: none needed).
+KIND_FACTS: dict[str, tuple[str, ...]] = {
+    "person": ("phone", "email"),
+    "amount": ("amount", "percentage", "number"),
+    "date": ("date",),
+    "place": ("url",),
+}
+
+
+# A bare number counts only outside the facts that are made of digits themselves.
+_DIGIT_FACTS = ("email", "url", "phone", "date")
+
+
+def _found(name: str, text: str) -> bool:
+    if name == "number":
+        for other in _DIGIT_FACTS:
+            text = FACTS[other].sub(" ", text)
+    return bool(FACTS[name].search(text))
+
+
+def facts_in(text: str) -> frozenset[str]:
+    """The kinds of fact the text holds."""
+    return frozenset(name for name in FACTS if _found(name, text))
+
+
+def holds_fact_for(kind: str, text: str) -> bool:
+    """Does the text hold a fact of the sort a question of this kind asks for?"""
+    needed = KIND_FACTS.get(kind)
+    if not needed:
+        return True
+    return any(_found(name, text) for name in needed)
+
+
+textregex.register_text_function("assistant.understand.facts.facts_in", facts_in)

@@ -1,0 +1,100 @@
+"""Measured features of one question's evidence, for the answerability decision.
+
+Computed from the pipeline's own objects (the hits after the guard, the extractive selection, the
+term weights) and the kind classifier's probabilities, so calibrating and serving measure exactly
+the same thing. No feature looks at the question's wording through a word list.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.answer.extractive import Selection, TermWeights
+from assistant.schema import SearchHit
+from assistant.understand.facts import KIND_FACTS, holds_fact_for
+
+
+@dataclass
+class Observation:
+    """What the pipeline computed for one question, up to (not including) the decision."""
+
+    question: str
+    standalone: str
+    lang: str
+    qvec: np.ndarray
+    hits: list[SearchHit]
+    selection: Selection
+
+
+# The order is the order of the calibrated coefficients.
+FEATURES: tuple[str, ...] = (
+    "dense_best",  # closest unit's cosine similarity to the question
+    "dense_margin",  # how far the closest unit stands out from the median candidate
+    "dense_lead",  # similarity of the unit the answer would lead with
+    "coverage_lead",  # weighted share of the question's content terms in the lead unit
+    "coverage_evidence",  # ... in all units the answer would use
+    "vocabulary",  # ... anywhere in the documents
+    "missing_top",  # weight share of the most important question term the evidence lacks
+    "fact_missing",  # sum over kinds of P(kind) x the answer's units lack that kind's fact
+    "rank_agreement",  # the top hit ranks high both densely and lexically
+    "lexical_share",  # share of the top hits that BM25 found at all
+    "p_out_of_scope",  # the kind classifier's out-of-scope probability
+    "other_language",  # the lead unit is not in the asker's language
+    "content_terms",  # log(1 + number of content terms): very short questions are vague
+)
+
+TOP_HITS = 4
+
+
+def answerability_features(
+    question: str,
+    lang: str,
+    hits: Sequence[SearchHit],
+    selection: Selection,
+    weights: TermWeights,
+    kind_proba: Mapping[str, float],
+) -> dict[str, float]:
+    """One value per name in FEATURES (missing evidence gives the values of 'nothing found')."""
+    qterms = selection.question_terms or weights.content(question, lang)
+    qtotal = sum(qterms.values()) or 1.0
+    cands = selection.candidates
+    chosen = selection.chosen
+    dense = sorted((c.dense for c in cands), reverse=True)
+    lead = chosen[0] if chosen else None
+    covered = frozenset().union(*(c.terms for c in chosen)) if chosen else frozenset()
+    missing = [w for t, w in qterms.items() if t not in covered]
+    text = "\n".join(c.unit.text for c in chosen)
+
+    out: dict[str, float] = {
+        "dense_best": dense[0] if dense else 0.0,
+        "dense_margin": dense[0] - float(np.median(dense)) if dense else 0.0,
+        "dense_lead": lead.dense if lead else 0.0,
+        "coverage_lead": lead.coverage if lead else 0.0,
+        "coverage_evidence": sum(w for t, w in qterms.items() if t in covered) / qtotal,
+        "vocabulary": weights.vocabulary_coverage(question, lang),
+        "missing_top": max(missing, default=0.0) / qtotal,
+    }
+    out["fact_missing"] = sum(
+        float(kind_proba.get(kind, 0.0))
+        for kind in KIND_FACTS
+        if not (chosen and holds_fact_for(kind, text))
+    )
+    top = list(hits[:TOP_HITS])
+    first = top[0] if top else None
+    if first and first.dense_rank and first.bm25_rank:
+        out["rank_agreement"] = 2.0 / (first.dense_rank + first.bm25_rank)
+    else:
+        out["rank_agreement"] = 0.0
+    out["lexical_share"] = sum(h.bm25_rank is not None for h in top) / len(top) if top else 0.0
+    out["p_out_of_scope"] = float(kind_proba.get("out_of_scope", 0.0))
+    out["other_language"] = 1.0 if lead and lead.hit.chunk.lang != lang else 0.0
+    out["content_terms"] = math.log1p(len(qterms))
+    return {name: float(out[name]) for name in FEATURES}
+
+
+def as_row(features: Mapping[str, float]) -> np.ndarray:
+    return np.array([features[name] for name in FEATURES], dtype=np.float64)

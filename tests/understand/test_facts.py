@@ -1,0 +1,50 @@
+"""Facts recognised in evidence sentences (en/fi/sv), the only regexes the understanding keeps."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.understand.facts import facts_in, holds_fact_for
+
+CASES: list[tuple[str, str, set[str]]] = [
+    ("en", "Call her on 050 326 1620 on weekdays.", {"phone"}),
+    ("fi", "Puhelin +358 50 326 1620.", {"phone"}),
+    ("sv", "Ring 040-123 4567 för mer information.", {"phone"}),
+    ("en", "Write to info@example.fi for details.", {"email", "url"}),
+    ("en", "The agreement is valid until 31.12.2027.", {"date"}),
+    ("fi", "Haku päättyi 6.5. klo 16.", {"date", "number"}),
+    ("sv", "Avtalet gäller till och med 2027.", {"date"}),
+    ("en", "The state granted EUR 13 million in 2023.", {"amount", "date", "number"}),
+    ("fi", "Valtio myönsi 21,6 miljoonaa euroa.", {"amount", "number"}),
+    ("sv", "Staten beviljade 2 miljoner euro.", {"amount", "number"}),
+    ("en", "The city's own share is at least 25 %.", {"percentage", "number"}),
+    ("fi", "Kaupungin osuus on vähintään 25 prosenttia.", {"percentage", "number"}),
+    ("sv", "Stadens andel är minst 25 procent.", {"percentage", "number"}),
+    ("en", "Six cities have an agreement.", set()),
+    ("fi", "Lue lisää osoitteessa https://www.tampere.fi/.", {"url"}),
+    ("sv", "Ansökan lämnas i tjänsten EURA.", set()),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "facts"), CASES)
+def test_facts_in_evidence(lang: str, text: str, facts: set[str]) -> None:
+    assert facts_in(text) == facts, lang
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "holds"),
+    [
+        ("person", "Jaana Niittyniemi, puh. 050 326 1620.", True),
+        ("person", "Kontakta projektledaren på staden.", False),
+        ("amount", "Rahoitus on 60 % hankkeen kustannuksista.", True),
+        ("amount", "The funding covers project costs.", False),
+        ("date", "Ansökningstiden slutade 6.5.2022.", True),
+        ("date", "Haku on auki keväällä.", False),
+        ("place", "Applications are submitted at https://www.eura2021.fi/.", True),
+        ("place", "Ansökan lämnas elektroniskt.", False),
+        ("procedure", "No particular fact is needed for a procedure.", True),
+        ("definition", "Ekosysteemisopimus on kumppanuus.", True),
+    ],
+)
+def test_kind_needs_its_fact(kind: str, text: str, holds: bool) -> None:
+    assert holds_fact_for(kind, text) is holds
