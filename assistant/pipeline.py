@@ -52,6 +52,8 @@ _YEAR = textregex.compile(r"\b(?:19|20)\d{2}\b")
 _PERIOD = textregex.compile(r"\b(?:19|20)\d{2}\s*[–-]\s*(?:19|20)\d{2}\b")
 _CAPITALISED = textregex.compile(r"(?<!^)(?<![.?!]\s)\b[A-ZÅÄÖ][\wåäö-]+")
 
+# Names compared by stem prefix must share at least this many characters (inflected names).
+NAME_STEM_MIN = 5
 # A next step quotes this many sentences of its route section: enough to name the route.
 ROUTE_SENTENCES = 2
 
@@ -478,7 +480,7 @@ class Assistant:
         for cand in candidates:
             if not holds_fact(cand.unit.text):
                 continue
-            if names and not names <= cand.terms:
+            if names and not all(_term_in(name, cand.terms) for name in names):
                 continue
             if cand.dense < best.dense - 0.05 or (cand.coverage < 0.3 and cand is not best):
                 continue
@@ -659,6 +661,21 @@ def _sections(chunks: list[Chunk]) -> Callable[[Chunk], list[Chunk]]:
         return out
 
     return siblings
+
+
+def _term_in(term: str, terms: frozenset[str] | set[str]) -> bool:
+    """A name's stem among a unit's terms, allowing an inflectional ending on either side.
+
+    Stemmers leave case endings on names ("Niittyniemis", "Niittyniemen"): a stem that is a
+    prefix of the other, both at least NAME_STEM_MIN characters long, is the same name.
+    """
+    if term in terms:
+        return True
+    return any(
+        min(len(term), len(other)) >= NAME_STEM_MIN
+        and (other.startswith(term) or term.startswith(other))
+        for other in terms
+    )
 
 
 def _source(n: int, cand: Candidate) -> Source:
