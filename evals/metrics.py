@@ -203,6 +203,25 @@ def check_citations(sources: Sequence[Source], chunks: Mapping[str, Chunk]) -> l
     return [quote_is_valid(s, chunks.get(s.chunk_id)) for s in sources]
 
 
+# --- cited URLs ------------------------------------------------------------------------------
+
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+
+
+def url_key(url: str) -> str:
+    """A URL as compared with gold and allowed URLs: scheme, leading www. and trailing / ignored."""
+    key = _SCHEME.sub("", url.strip())
+    if key.lower().startswith("www."):
+        key = key[4:]
+    return key.rstrip("/")
+
+
+def bad_urls(cited: Iterable[str], gold: Iterable[str]) -> list[str]:
+    """The cited URLs that are none of the gold URLs (see RULES['citation_url_validity'])."""
+    allowed = {url_key(g) for g in gold}
+    return [u for u in cited if url_key(u) not in allowed]
+
+
 # --- retrieval -------------------------------------------------------------------------------
 
 _LANG_SUFFIX = re.compile(r"[-_](?:en|fi|sv)$")
