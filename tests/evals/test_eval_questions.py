@@ -53,6 +53,8 @@ def test_extra_fields_and_blank_lines_are_accepted(tmp_path):
         (json.dumps({**GOOD, "history": [{"role": "bot", "content": "x"}]}), "history.0.role"),
         (json.dumps([GOOD]), "expected a JSON object"),
         (json.dumps({**GOOD, "must_include": "Tampere"}), "must_include"),
+        (json.dumps({**GOOD, "source_urls": ["tem.fi/en/ecosystem-agreements"]}), "source_urls"),
+        (json.dumps({**GOOD, "source_urls": ["https://a.fi/ https://b.fi/"]}), "whole https"),
     ],
 )
 def test_errors_name_file_and_line(tmp_path, bad, expected):
