@@ -76,3 +76,19 @@ def test_missing_and_empty_files(tmp_path):
         load_questions(tmp_path / "nope.jsonl")
     with pytest.raises(QuestionFileError, match="holds no questions"):
         load_questions(write(tmp_path, "", "# only a comment"))
+
+
+def test_dev_set_gold_urls_are_pages_the_source_facts_give():
+    """Gold URLs name pages facts.md gives (site roots where it names only a site)."""
+    from evals.cli import DEFAULT_SET
+    from evals.metrics import url_key
+    from tests.corpus.sources import FACTS, allowed_urls
+
+    allowed = allowed_urls(FACTS.read_text(encoding="utf-8"))
+    dev = load_questions(DEFAULT_SET)
+    with_gold = [q for q in dev if q.source_urls]
+    assert len(with_gold) >= 20
+    assert {q.lang for q in with_gold} == {"en", "fi", "sv"}
+    assert all(q.answerable for q in with_gold)
+    unknown = {u for q in with_gold for u in q.source_urls if url_key(u) not in allowed}
+    assert unknown == set()
