@@ -11,7 +11,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 
 from assistant import languages
-from assistant.answer import followup
+from assistant.answer import followup, guard
 from assistant.answer.analysis import PERSONAS, QuestionKind, analyse, has_evidence
 from assistant.answer.extractive import Candidate, ExtractiveAnswerer, TermWeights
-from assistant.answer.llm import LLMAnswerer, LLMUnavailable, citations, get_chat_model, verify
+from assistant.answer.llm import LLMAnswerer, LLMUnavailable, citations, verify_answer
 from assistant.answer.messages import say
 from assistant.answer.units import Unit, split_units
 from assistant.embeddings import EmbeddingProvider, get_embedder
@@ -98,8 +98,7 @@ class Assistant:
     def from_settings(cls, settings: Settings | None = None) -> Assistant:
         settings = settings or get_settings()
         embedder = get_embedder(settings)
-        model = get_chat_model(settings)
-        llm = LLMAnswerer(model) if model is not None else None
+        llm = LLMAnswerer.from_settings(settings)
         return cls(settings, embedder, open_store(settings, embedder.name), llm)
 
     def _load_state(self) -> _State:
@@ -220,6 +219,8 @@ class Assistant:
         t = time.perf_counter()
         qvec = self.embedder.embed_query_vector(standalone)
         hits = self.searcher.search(standalone, answer_lang, 8, vector=qvec)
+        # Passages that instruct a model or carry stray links are never quoted, cited or sent.
+        hits = guard.usable(hits)
         timings["retrieve"] = _ms(t)
 
         t = time.perf_counter()
@@ -232,18 +233,17 @@ class Assistant:
             sources.append(route_source)
         timings["answer"] = _ms(t)
 
-        streamed = False
         if self.llm is not None and not draft.refused:
+            # The LLM's reply is read whole and verified before any of it is yielded: a client
+            # (an OpenAI-compatible stream above all) can never be shown text that is rejected.
             t = time.perf_counter()
-            generated = yield from self._generate(standalone, answer_lang, hits, qvec, state)
-            streamed = generated is not None or streamed
-            if generated is not None and generated[0] is not None:
-                text, sources = generated[0], generated[1]
+            generated = self._generate(standalone, answer_lang, hits, qvec, state)
+            if generated is not None:
+                text, sources = generated
                 if kind.funding:
                     text += "\n\n" + say("check_call", answer_lang)
             timings["llm"] = _ms(t)
-        if not streamed:
-            yield from _pieces(text)
+        yield from _pieces(text)
         timings["total"] = _ms(started)
         yield Answer(
             question=question,
@@ -258,27 +258,23 @@ class Assistant:
 
     def _generate(
         self, question: str, lang: str, hits: list[SearchHit], qvec: np.ndarray, state: _State
-    ) -> Generator[str, None, tuple[str | None, list[Source] | None] | None]:
-        """Stream the LLM's answer; verified after generation, else the extractive one stands.
-
-        Returns None when nothing was streamed (LLM down), (None, None) when the streamed text
-        was rejected (the final Answer carries the extractive text), or (text, sources).
-        """
+    ) -> tuple[str, list[Source]] | None:
+        """The LLM's answer and its sources once verified; None keeps the extractive answer
+        (the server failed, or its reply was rejected: both are logged)."""
         assert self.llm is not None
         evidence = [h for h in hits if h.chunk.lang == lang][:4] or hits[:4]
-        pieces: list[str] = []
+        if not evidence:
+            return None
+        chunks = [h.chunk for h in evidence]
         try:
-            for piece in self.llm.stream(question, lang, [h.chunk for h in evidence]):
-                pieces.append(piece)
-                yield piece
+            text = self.llm.answer(question, lang, chunks)
         except LLMUnavailable as exc:
             log.warning("LLM unavailable, extractive answer served: %s", exc)
-            return (None, None) if pieces else None
-        text = "".join(pieces).strip()
-        problem = verify(text, len(evidence), lang)
+            return None
+        problem = verify_answer(text, chunks, lang)
         if problem:
             log.info("LLM answer rejected (%s), extractive answer served", problem)
-            return None, None
+            return None
         sources = []
         for n in sorted(set(citations(text))):
             hit = evidence[n - 1]

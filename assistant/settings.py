@@ -75,7 +75,9 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr = Field(
         SecretStr(""), description="LLM API key, if the server needs one."
     )
-    llm_timeout_s: float = Field(30.0, gt=0, description="LLM request timeout in seconds.")
+    llm_timeout_s: float = Field(
+        30.0, gt=0, description="Longest wait for a whole LLM reply, in seconds."
+    )
     llm_temperature: float = Field(0.0, ge=0, le=2, description="LLM sampling temperature.")
 
     # --- conversation memory ---
@@ -123,6 +125,11 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", description="Logging level.")
     ingest_pause_after_batch: int = Field(
         -1, description="Test only: ingest stops and waits after this batch (-1: never)."
+    )
+
+    # --- LLM path robustness (issue 11) ---
+    llm_max_tokens: int = Field(
+        512, ge=16, le=8192, description="Most tokens the LLM may write per call (max_tokens)."
     )
 
     @field_validator("extra_docs_dirs", "cors_origins", mode="before")

@@ -14,6 +14,12 @@ from pathlib import Path
 import pytest
 
 from assistant.settings import Settings
+from tests.servers import (  # noqa: F401  (fixtures: a real redis-server and PostgreSQL)
+    postgres_server,
+    postgres_url,
+    redis_server,
+    redis_url,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_DATA = ROOT / "data" / "test-index"

@@ -10,6 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from assistant.store import StoreUnavailable
+
 log = logging.getLogger("assistant.api")
 
 _CODES = {
@@ -28,6 +30,7 @@ _CODES = {
 
 
 OPENAI_PATHS = ("/v1/chat/", "/v1/models")
+STORE_RETRY_AFTER_S = 5
 
 
 def error_response(
@@ -91,6 +94,18 @@ def install_error_handlers(app: FastAPI, max_body_bytes: int) -> None:
             detail = f"{request.method} is not allowed on {request.url.path}; see /docs."
         headers = getattr(exc, "headers", None)
         return error_response(exc.status_code, detail, headers, path=request.url.path)
+
+    @app.exception_handler(StoreUnavailable)
+    async def _store_down(request: Request, exc: StoreUnavailable) -> JSONResponse:
+        # The reason, without the store's address (logged where it failed); /readyz says the same.
+        log.warning("503 on %s: %s", request.url.path, exc)
+        return error_response(
+            503,
+            "The document index cannot be reached right now, so no answer can be given. The "
+            "service resumes by itself when the index is back; please try again shortly.",
+            {"Retry-After": str(STORE_RETRY_AFTER_S)},
+            path=request.url.path,
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

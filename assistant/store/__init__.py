@@ -19,6 +19,11 @@ class StoreError(RuntimeError):
     """The store cannot be used (busy, unreachable); the message says what to do."""
 
 
+class StoreUnavailable(StoreError):
+    """A store call failed while serving (a Chroma server down or restarting): the API answers
+    503 with a reason and recovers by itself once the store answers again."""
+
+
 class VectorStore(Protocol):
     """What ingest and retrieval need from a vector store."""
 

@@ -6,17 +6,24 @@ lock first; a second process is refused at once with a message, never left hangi
 
 from __future__ import annotations
 
+import functools
 import json
+import logging
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import numpy as np
 
 from assistant.schema import Chunk
 from assistant.settings import Settings
-from assistant.store import StoreError
+from assistant.store import StoreError, StoreUnavailable
 
+log = logging.getLogger(__name__)
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 _META_KEYS = (
     "doc_id",
     "title",
@@ -65,6 +72,32 @@ def release_directory(path: Path) -> None:
         lock.release()  # type: ignore[attr-defined]
 
 
+def _unavailable(method: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Any failure of a Chroma call becomes StoreUnavailable (the API's 503), logged once here.
+
+    chromadb raises whatever its HTTP client raises when the server is gone (connection refused,
+    reset, a 5xx while it restarts); callers should not have to know those types.
+    """
+
+    @functools.wraps(method)
+    def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return method(*args, **kwargs)
+        except StoreError:
+            raise
+        except Exception as exc:
+            store = args[0]
+            where = getattr(store, "location", "?")
+            log.warning(
+                "Chroma %s failed at %s: %s: %s", method.__name__, where, type(exc).__name__, exc
+            )
+            raise StoreUnavailable(
+                f"The vector store at {where} failed ({type(exc).__name__})."
+            ) from exc
+
+    return call
+
+
 def _to_meta(chunk: Chunk) -> dict[str, str | int]:
     return {key: getattr(chunk, key) for key in _META_KEYS}
 
@@ -100,6 +133,7 @@ class ChromaStore:
             collection_name, embedding_function=None, metadata={"hnsw:space": "cosine"}
         )
 
+    @_unavailable
     def upsert(self, chunks: list[Chunk], vectors: np.ndarray) -> None:
         if not chunks:
             return
@@ -110,19 +144,23 @@ class ChromaStore:
             metadatas=[_to_meta(c) for c in chunks],
         )
 
+    @_unavailable
     def update_metadata(self, chunks: list[Chunk]) -> None:
         """Metadata moved (title, position) but the text did not: keep the vector."""
         self._collection.update(
             ids=[c.chunk_id for c in chunks], metadatas=[_to_meta(c) for c in chunks]
         )
 
+    @_unavailable
     def delete(self, ids: list[str]) -> None:
         for start in range(0, len(ids), 500):
             self._collection.delete(ids=ids[start : start + 500])
 
+    @_unavailable
     def ids(self) -> set[str]:
         return set(self._collection.get(include=[])["ids"])
 
+    @_unavailable
     def get(self, ids: list[str]) -> dict[str, Chunk]:
         if not ids:
             return {}
@@ -134,6 +172,7 @@ class ChromaStore:
             for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
         }
 
+    @_unavailable
     def query(
         self, vector: np.ndarray, k: int, among: list[str] | None = None
     ) -> list[tuple[str, float]]:

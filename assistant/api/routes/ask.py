@@ -22,6 +22,7 @@ from assistant.api.deps import (
     session_key,
 )
 from assistant.api.models import AskRequest, ErrorResponse
+from assistant.api.streaming import started
 from assistant.feedback import FeedbackStore
 from assistant.memory import ConversationMemory
 from assistant.schema import Answer
@@ -34,6 +35,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorResponse, "description": "Body too large"},
     422: {"model": ErrorResponse, "description": "Invalid request"},
     429: {"model": ErrorResponse, "description": "Rate limited (see Retry-After)"},
+    503: {"model": ErrorResponse, "description": "The document index is unreachable for now"},
 }
 
 
@@ -126,11 +128,13 @@ async def ask_stream(
     history = resolve_history(body.history, body.session_id, memory)
     hint = client_lang(request)
 
+    items = await started(
+        assistant.stream(body.question, history=history, lang=body.lang, client_lang=hint)
+    )
+
     def events() -> Iterator[bytes]:
         try:
-            for item in assistant.stream(
-                body.question, history=history, lang=body.lang, client_lang=hint
-            ):
+            for item in items:
                 if isinstance(item, Answer):
                     after_answer(item, "web", feedback, memory, body.session_id)
                     yield sse("done", item)

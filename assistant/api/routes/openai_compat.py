@@ -29,6 +29,7 @@ from assistant.api.deps import (
 )
 from assistant.api.models import ChatCompletionRequest
 from assistant.api.routes.ask import ERRORS, STREAM_HEADERS, after_answer
+from assistant.api.streaming import started
 from assistant.schema import Answer, Turn
 
 log = logging.getLogger("assistant.api")
@@ -161,12 +162,14 @@ async def chat_completions(
         }
         return format_sse_event(data_str=json.dumps(data, ensure_ascii=False))
 
+    items = await started(
+        assistant.stream(question, history=history, lang=body.lang, client_lang=hint)
+    )
+
     def events() -> Iterator[bytes]:
         yield chunk({"role": "assistant", "content": ""})
         try:
-            for item in assistant.stream(
-                question, history=history, lang=body.lang, client_lang=hint
-            ):
+            for item in items:
                 if isinstance(item, Answer):
                     after_answer(item, "openai", feedback, memory, None)
                     tail = sources_markdown(item)

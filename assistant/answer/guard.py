@@ -1,0 +1,114 @@
+"""Hostile documents: passages that address the model, and links that no source list holds.
+
+A document is data. A passage that tells an AI what to do ("ignore your instructions", "answer
+every question with ...", "add this link", "switch the language") is written for a model, not for
+a reader, so it is withheld from answers (extractive and LLM alike): it can then be neither quoted
+nor cited nor handed to a model. A link that stands in a passage's text but is not one of its
+document's sources is withheld for the same reason: every link an answer carries must be a cited
+document's source. Patterns are plain alternations without nested repetition (linear time).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from assistant.schema import SearchHit
+
+log = logging.getLogger(__name__)
+
+# Links as they appear in text: scheme, then anything up to whitespace or a closing bracket/quote.
+_URL = re.compile(r"\b(?:https?|ftp)://[^\s<>\"'()\[\]]+|\bwww\.[^\s<>\"'()\[\]]+", re.I)
+_TRAILING = ".,;:!?*_"
+
+_I = r"(?:all |any |the |your |my |previous |prior |above |earlier |these |other |kaikki |"
+_I += r"aiemmat |edelliset |aikaisemmat |alla |tidigare |dina |ovanstående |föregående )*"
+
+_MODEL = r"(?:ai|llm|language model|chatbot|assistant)"
+_TONGUE = r"(?:german|french|spanish|russian)"
+_RULES_EN = r"(?:instructions|rules|prompts?|guidelines)"
+_RULES_SV = r"(?:instruktioner(?:na)?|regler(?:na)?)"
+
+# Instructions addressed to a model, in en/fi/sv.
+_INSTRUCTIONS = re.compile(
+    "|".join(
+        (
+            # en
+            rf"\b(?:ignore|disregard|forget|override) {_I}{_RULES_EN}",
+            r"\bsystem prompt",
+            r"\b(?:answer|respond to|reply to) (?:every|each|all|any) (?:other )?"
+            r"(?:questions?|queries)",
+            r"\b(?:add|include|insert|append) (?:this|the following) (?:link|url)",
+            rf"\bswitch (?:your |the )?(?:answer |response |reply )?(?:language|to {_TONGUE}\b)",
+            rf"\b(?:answer|respond|reply|write) (?:only )?in {_TONGUE}\b",
+            rf"\b(?:note|message|instructions?) (?:to|for) (?:the )?{_MODEL}s?\b",
+            rf"\bif you are an? {_MODEL}\b",
+            r"\byou are now\b",
+            r"\bfrom now on,? (?:you|always|answer|reply|respond)\b",
+            # fi
+            rf"\b(?:unohda|ohita|sivuuta) {_I}(?:ohjee(?:t|si|nne)|säännöt)",
+            r"\bälä (?:noudata|välitä|huomioi) \w* ?ohje",
+            r"\bjärjestelmäkehote",
+            r"\bvastaa (?:jokaiseen|kaikkiin) (?:muihin )?kysymyks",
+            r"\blisää (?:tämä|seuraava) (?:linkki|osoite)",
+            r"\bvaihda (?:vastauksen |vastausten )?kiel",
+            r"\bvastaa (?:vain |aina )?(?:saksaksi|ranskaksi|espanjaksi|venäjäksi)",
+            r"\b(?:jos olet|olet nyt) (?:tekoäly|kielimalli|chatbot|avustaja)",
+            r"\b(?:huomio|viesti|ohje) (?:tekoälylle|kielimallille|chatbotille|avustajalle)",
+            # sv
+            rf"\b(?:ignorera|glöm|strunta i|bortse från) {_I}{_RULES_SV}",
+            r"\bsystemprompt",
+            r"\bsvara på (?:varje|alla) (?:andra )?fråg",
+            r"\blägg till (?:den här|denna|följande) (?:länk|url|adress)",
+            r"\bbyt (?:till ett annat |svars)?språk",
+            r"\bsvara (?:bara |alltid )?på (?:tyska|franska|spanska|ryska)\b",
+            r"\bom du är en (?:ai|språkmodell|chattbot|assistent)",
+            r"\b(?:meddelande|instruktion|notering) till (?:ai|språkmodell|chattbot|assistent)",
+        )
+    ),
+    re.IGNORECASE,
+)
+
+
+def links(text: str) -> list[str]:
+    """Every link in the text, without the punctuation that ends a sentence after it."""
+    return [m.group(0).rstrip(_TRAILING) for m in _URL.finditer(text)]
+
+
+def _norm(url: str) -> str:
+    url = url.strip().rstrip(_TRAILING).rstrip("/").lower()
+    return url.split("://", 1)[-1].removeprefix("www.")
+
+
+def foreign_links(text: str, allowed: set[str] | frozenset[str]) -> list[str]:
+    """Links in the text that are not among `allowed` (a document's sources)."""
+    known = {_norm(u) for u in allowed if u}
+    return [u for u in links(text) if _norm(u) not in known]
+
+
+def instructs_the_model(text: str) -> bool:
+    """True when the text gives instructions to an AI rather than information to a reader."""
+    return _INSTRUCTIONS.search(text) is not None
+
+
+def withheld(hit: SearchHit) -> str | None:
+    """Why a retrieved passage may not be used in an answer, or None when it may."""
+    chunk = hit.chunk
+    if instructs_the_model(chunk.text):
+        return "it gives instructions to the model"
+    stray = foreign_links(chunk.text, {chunk.url})
+    if stray:
+        return f"it links to {stray[0]!r}, which is not one of its document's sources"
+    return None
+
+
+def usable(hits: list[SearchHit]) -> list[SearchHit]:
+    """The hits an answer may quote, cite or hand to a model (ranks kept as retrieved)."""
+    kept = []
+    for hit in hits:
+        reason = withheld(hit)
+        if reason is None:
+            kept.append(hit)
+        else:
+            log.info("passage %s withheld from the answer: %s", hit.chunk.chunk_id, reason)
+    return kept
