@@ -1,92 +1,79 @@
 """Bounded server-side conversation memory, shared by the API (session ids) and the bot (chats).
 
 Keeps the last N question/answer pairs per key and forgets a conversation after M idle minutes,
-so memory stays small and nothing is kept longer than a conversation needs.
+so memory stays small and nothing is kept longer than a conversation needs. The turns live in a
+`StateStore` (in process by default), so replicas can share them once the store is shared.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import json
+from typing import TYPE_CHECKING
 
 from assistant.schema import Turn
+from assistant.state import StateStore
+from assistant.state.memory import InMemoryStateStore
 
-
-@dataclass
-class _Conversation:
-    turns: list[Turn] = field(default_factory=list)
-    language: str | None = None
-    touched: float = 0.0
+if TYPE_CHECKING:
+    from assistant.settings import Settings
 
 
 class ConversationMemory:
-    """Thread-safe map from a conversation key to its recent turns and language."""
+    """Map from a conversation key to its recent turns and language, kept in a `StateStore`."""
 
     def __init__(
         self,
         max_turns: int = 6,
         ttl_minutes: float = 30.0,
-        max_conversations: int = 10_000,
-        clock: Callable[[], float] = time.monotonic,
+        *,
+        store: StateStore | None = None,
     ) -> None:
         self.max_turns = max_turns
         self.ttl_s = ttl_minutes * 60.0
-        self.max_conversations = max_conversations
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._items: OrderedDict[str, _Conversation] = OrderedDict()
+        self.store: StateStore = store if store is not None else InMemoryStateStore()
 
-    def _live(self, key: str) -> _Conversation | None:
-        now = self._clock()
-        for old_key in [k for k, c in self._items.items() if now - c.touched > self.ttl_s]:
-            del self._items[old_key]
-        return self._items.get(key)
+    @classmethod
+    def from_settings(cls, settings: Settings, store: StateStore) -> ConversationMemory:
+        """The memory every channel uses, over the process's state store."""
+        return cls(settings.memory_max_turns, settings.memory_ttl_minutes, store=store)
+
+    @staticmethod
+    def _turns_key(key: str) -> str:
+        return f"conv:{key}:turns"
+
+    @staticmethod
+    def _lang_key(key: str) -> str:
+        return f"conv:{key}:lang"
 
     def history(self, key: str) -> list[Turn]:
         """The turns kept for `key`, oldest first (empty when unknown or expired)."""
-        with self._lock:
-            conv = self._live(key)
-            return list(conv.turns) if conv else []
+        turns: list[Turn] = []
+        for raw in self.store.list_get(self._turns_key(key)):
+            pair = json.loads(raw)
+            turns += [
+                Turn(role="user", content=pair["q"]),
+                Turn(role="assistant", content=pair["a"]),
+            ]
+        return turns
 
     def language(self, key: str) -> str | None:
         """The language of the conversation's last answer, if any."""
-        with self._lock:
-            conv = self._live(key)
-            return conv.language if conv else None
+        return self.store.get(self._lang_key(key))
 
     def add(self, key: str, question: str, answer: str, language: str | None = None) -> None:
         """Record one exchange; drops the oldest pairs beyond `max_turns`."""
-        with self._lock:
-            conv = self._live(key) or _Conversation()
-            conv.turns += [
-                Turn(role="user", content=question),
-                Turn(role="assistant", content=answer),
-            ]
-            conv.turns = conv.turns[-2 * self.max_turns :]
-            conv.language = language or conv.language
-            conv.touched = self._clock()
-            self._items[key] = conv
-            self._items.move_to_end(key)
-            while len(self._items) > self.max_conversations:
-                self._items.popitem(last=False)
+        pair = json.dumps({"q": question, "a": answer}, ensure_ascii=False)
+        self.store.list_push(self._turns_key(key), pair, self.max_turns, self.ttl_s)
+        if language:
+            self.store.set(self._lang_key(key), language, self.ttl_s)
+        else:
+            self.store.expire(self._lang_key(key), self.ttl_s)
 
     def set_language(self, key: str, language: str) -> None:
         """Remember a language the user chose explicitly."""
-        with self._lock:
-            conv = self._live(key) or _Conversation()
-            conv.language = language
-            conv.touched = self._clock()
-            self._items[key] = conv
+        self.store.set(self._lang_key(key), language, self.ttl_s)
+        self.store.expire(self._turns_key(key), self.ttl_s)
 
     def reset(self, key: str) -> None:
         """Forget the conversation entirely."""
-        with self._lock:
-            self._items.pop(key, None)
-
-    def __len__(self) -> int:
-        with self._lock:
-            self._live("")
-            return len(self._items)
+        self.store.delete(self._turns_key(key), self._lang_key(key))

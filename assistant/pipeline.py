@@ -149,6 +149,7 @@ class Assistant:
             "embedding_model": manifest.embedding_model,
             "collection": manifest.collection,
             "last_ingest": manifest.built_at,
+            "skipped": [entry.model_dump() for entry in manifest.skipped],
         }
 
     def ready(self) -> bool:

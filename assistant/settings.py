@@ -90,7 +90,9 @@ class Settings(BaseSettings):
 
     # --- feedback ---
     database_url: str = Field("", description="Feedback database URL; default SQLite in DATA_DIR.")
-    feedback_retention_days: int = Field(90, ge=1, description="Days stored feedback is kept.")
+    feedback_retention_days: int = Field(
+        90, ge=1, description="Days stored answers and votes are kept."
+    )
 
     # --- HTTP API ---
     api_host: str = Field("127.0.0.1", description="Address `assistant serve` binds.")
@@ -118,7 +120,7 @@ class Settings(BaseSettings):
     telegram_webhook_url: str = Field("", description="Public URL Telegram posts updates to.")
     telegram_webhook_secret: SecretStr = Field(SecretStr(""), description="Webhook secret token.")
     telegram_rate_limit_per_minute: int = Field(
-        10, ge=1, description="Questions per user per minute."
+        10, ge=1, description="Questions per chat per minute."
     )
 
     # --- misc ---
@@ -131,6 +133,87 @@ class Settings(BaseSettings):
     llm_max_tokens: int = Field(
         512, ge=16, le=8192, description="Most tokens the LLM may write per call (max_tokens)."
     )
+
+    # --- ingest limits (issue 11: hostile documents) ---
+    ingest_max_file_bytes: int = Field(
+        50_000_000,
+        ge=1024,
+        description="Largest document file read (bytes; checked before reading).",
+    )
+    ingest_max_member_bytes: int = Field(
+        100_000_000,
+        ge=1024,
+        description="Largest uncompressed member of a DOCX (zip) package, checked before parsing.",
+    )
+    ingest_max_compression_ratio: int = Field(
+        200, ge=10, description="Largest uncompressed/compressed ratio of a DOCX (zip) member."
+    )
+    ingest_max_text_chars: int = Field(
+        5_000_000, ge=1000, description="Most characters of text taken from one document."
+    )
+    ingest_max_front_matter_bytes: int = Field(
+        16_384, ge=256, description="Largest YAML front matter of a Markdown file (bytes)."
+    )
+
+    # --- feedback limits (issue 11) ---
+    answer_log_max_rows: int = Field(
+        200_000, ge=10, description="Most stored answers; the oldest (and their votes) go first."
+    )
+    feedback_max_rows: int = Field(
+        100_000, ge=10, description="Most stored votes; the oldest go first."
+    )
+    feedback_prune_every: int = Field(
+        500, ge=1, description="Writes between two retention and row-cap checks."
+    )
+    feedback_db_timeout_s: float = Field(
+        2.0, gt=0, description="Seconds a feedback write waits for a locked SQLite database."
+    )
+    # --- shared state, proxies, hosts and the admin brake (issue 11: API security) ---
+    state_backend: Literal["memory"] = Field(
+        "memory",
+        description="Where sessions, conversation memory and rate limits live: memory.",
+    )
+    state_max_keys: int = Field(
+        100_000, ge=100, description="Most keys the in-process state store holds (oldest go)."
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Reverse proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For/-Proto are "
+            "believed; empty trusts none, so every limit counts the connecting address."
+        ),
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Host names the API answers to (comma-separated), beside 127.0.0.1, localhost, "
+            "API_HOST and the webhook's host; '*' allows any."
+        ),
+    )
+    admin_max_failures: int = Field(
+        5, ge=1, description="Wrong admin keys per client before its admin requests get 429."
+    )
+    admin_failure_window_s: float = Field(
+        900.0, gt=0, description="Seconds a client's wrong admin keys are counted (and it waits)."
+    )
+
+    @field_validator("trusted_proxies", "allowed_hosts", mode="before")
+    @classmethod
+    def _split_security_lists(cls, value: object) -> object:
+        """Comma-separated in the environment, like the other lists."""
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_networks(cls, value: list[str]) -> list[str]:
+        """A typo here would silently trust nobody (or everybody): refuse it at start."""
+        import ipaddress
+
+        for item in value:
+            ipaddress.ip_network(item, strict=False)
+        return value
 
     @field_validator("extra_docs_dirs", "cors_origins", mode="before")
     @classmethod

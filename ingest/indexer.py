@@ -20,11 +20,11 @@ from assistant.embeddings import EmbeddingProvider, get_embedder
 from assistant.schema import Chunk
 from assistant.settings import Settings
 from assistant.store import VectorStore, open_store
-from assistant.store.manifest import DocumentEntry, Manifest
+from assistant.store.manifest import DocumentEntry, Manifest, SkippedFile
 from assistant.store.unit_vectors import UnitVectors
 from ingest.chunking import chunk_document
 from ingest.documents import LoadError
-from ingest.loaders import load_path
+from ingest.loaders import IngestLimits, load_path
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ def source_paths(
 
 
 def collect_chunks(
-    paths: list[Path],
+    paths: list[Path], limits: IngestLimits | None = None
 ) -> tuple[list[Chunk], dict[str, DocumentEntry], list[LoadError]]:
     """Load and chunk every readable document; unreadable ones are reported, not fatal."""
     chunks: list[Chunk] = []
@@ -82,7 +82,7 @@ def collect_chunks(
         if not root.exists():
             errors.append(LoadError(path=str(root), reason="no such file or folder"))
             continue
-        docs, errs = load_path(root)
+        docs, errs = load_path(root, limits)
         errors.extend(errs)
         for doc in docs:
             if doc.doc_id in documents:
@@ -90,7 +90,12 @@ def collect_chunks(
                     LoadError(path=doc.path, reason=f"duplicate document id {doc.doc_id!r}")
                 )
                 continue
-            doc_chunks = chunk_document(doc)
+            try:
+                doc_chunks = chunk_document(doc)
+            except Exception as exc:  # one document the chunker cannot take never stops the rest
+                log.exception("chunking %s failed", doc.path)
+                errors.append(LoadError(path=doc.path, reason=f"cannot chunk: {exc!r}"[:240]))
+                continue
             chunks.extend(doc_chunks)
             documents[doc.doc_id] = DocumentEntry(
                 doc_id=doc.doc_id,
@@ -121,7 +126,9 @@ class Indexer:
         report = IngestReport(collection=self.store.collection_name)
         old = Manifest.load(settings.index_dir, self.store.collection_name)
         roots = source_paths(settings, paths, old.roots if old else None)
-        chunks, documents, report.errors = collect_chunks(roots)
+        chunks, documents, report.errors = collect_chunks(
+            roots, IngestLimits.from_settings(settings)
+        )
         for error in report.errors:
             log.warning("skipped %s: %s", error.path, error.reason)
         new = Manifest(
@@ -130,6 +137,7 @@ class Indexer:
             roots=[str(r.resolve()) for r in roots if r.resolve() != settings.corpus_dir.resolve()],
             documents=documents,
             chunks=chunks,
+            skipped=[SkippedFile(path=e.path, reason=e.reason) for e in report.errors],
         )
         old_ids = {c.chunk_id for c in old.chunks} if old else set()
         new_ids = {c.chunk_id for c in chunks}

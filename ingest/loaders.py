@@ -11,20 +11,97 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from assistant import languages
 from ingest.documents import Document, LoadError, UnreadableDocument
 
-__all__ = ["SUPPORTED", "UnreadableDocument", "load_file", "load_path", "slugify"]
+__all__ = [
+    "SUPPORTED",
+    "IngestLimits",
+    "UnreadableDocument",
+    "load_file",
+    "load_path",
+    "slugify",
+]
 
 SUPPORTED = {".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx"}
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _DETECT_CHARS = 5000  # enough to tell en/fi/sv apart; a whole book would take lingua seconds
 _BULLET = re.compile(r"^\s*[•▪◦●■–]\s*")
+_MAX_LIST_INDENT = 8  # deeper nesting is shown at this depth (Markdown readers stop there too)
+
+
+@dataclass(frozen=True)
+class IngestLimits:
+    """Caps that keep one hostile file from taking the ingest's memory or time (issue 11)."""
+
+    max_file_bytes: int = 50_000_000  # checked with stat() before a byte is read
+    max_member_bytes: int = 100_000_000  # a zip member's declared uncompressed size
+    max_compression_ratio: int = 200  # uncompressed / compressed, for members over 1 MB
+    max_text_chars: int = 5_000_000  # text taken from one document
+    max_front_matter_bytes: int = 16_384  # YAML front matter of one Markdown file
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> IngestLimits:
+        return cls(
+            max_file_bytes=settings.ingest_max_file_bytes,
+            max_member_bytes=settings.ingest_max_member_bytes,
+            max_compression_ratio=settings.ingest_max_compression_ratio,
+            max_text_chars=settings.ingest_max_text_chars,
+            max_front_matter_bytes=settings.ingest_max_front_matter_bytes,
+        )
+
+
+# The loaders keep their one-argument signature; load_file sets the limits they run under.
+_DEFAULT_LIMITS = IngestLimits()
+_LIMITS: ContextVar[IngestLimits | None] = ContextVar("ingest_limits", default=None)
+_RATIO_FLOOR = 1_000_000  # small members may compress very well (styles, empty tables)
+
+
+def _limits() -> IngestLimits:
+    return _LIMITS.get() or _DEFAULT_LIMITS
+
+
+def _check_text_size(path: Path, chars: int) -> None:
+    """Stop extracting as soon as a document's text passes the cap (a bomb never finishes)."""
+    cap = _limits().max_text_chars
+    if chars > cap:
+        raise UnreadableDocument(
+            str(path), f"too much text (over {cap:,} characters; INGEST_MAX_TEXT_CHARS)"
+        )
+
+
+def _check_zip(path: Path) -> None:
+    """Refuse a zip package whose declared member sizes or ratios say bomb, before parsing it."""
+    limits = _limits()
+    try:
+        with zipfile.ZipFile(path) as package:
+            members = package.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise UnreadableDocument(str(path), f"not a valid DOCX: {exc}") from None
+    total = 0
+    for member in members:
+        size, packed = member.file_size, max(member.compress_size, 1)
+        total += size
+        if size > limits.max_member_bytes or total > 2 * limits.max_member_bytes:
+            raise UnreadableDocument(
+                str(path),
+                f"archive member {member.filename!r} expands to {size:,} bytes "
+                f"(limit {limits.max_member_bytes:,}; INGEST_MAX_MEMBER_BYTES)",
+            )
+        if size > _RATIO_FLOOR and size / packed > limits.max_compression_ratio:
+            raise UnreadableDocument(
+                str(path),
+                f"archive member {member.filename!r} is compressed {size // packed}:1 "
+                f"(limit {limits.max_compression_ratio}:1; a zip bomb?)",
+            )
 
 
 # --------------------------------------------------------------------------- helpers
@@ -51,6 +128,7 @@ def _decode(path: Path, data: bytes) -> str:
             f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
             "save it as UTF-8",
         ) from None
+    _check_text_size(path, len(text))
     _check_not_garbled(path, text)
     return text
 
@@ -78,6 +156,8 @@ def _as_text(value: Any) -> str:
         return value.date().isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
+    if not isinstance(value, str | int | float):
+        return ""  # a list or mapping is not a title, id or date (and str() of one can be huge)
     return str(value).strip()
 
 
@@ -125,6 +205,33 @@ def _md_table(rows: list[list[str]]) -> str:
 # --------------------------------------------------------------------------- formats
 
 
+def _front_matter_handler(raw: str) -> Any:
+    """YAML front matter is read without aliases and within a size cap: a 468-byte alias bomb
+    would otherwise expand into billions of characters (issue 11)."""
+    import frontmatter
+    import yaml
+    from frontmatter.default_handlers import YAMLHandler
+
+    class NoAliasLoader(yaml.SafeLoader):
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                mark = self.peek_event().start_mark
+                raise yaml.composer.ComposerError(
+                    None, None, "aliases (*name) are not allowed in front matter", mark
+                )
+            return super().compose_node(parent, index)
+
+    class BoundedYAMLHandler(YAMLHandler):
+        def load(self, fm: str, **kwargs: object) -> Any:
+            cap = _limits().max_front_matter_bytes
+            if len(fm.encode("utf-8")) > cap:
+                raise yaml.YAMLError(f"over {cap:,} bytes (INGEST_MAX_FRONT_MATTER_BYTES)")
+            return yaml.load(fm, Loader=NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+
+    detected = frontmatter.detect_format(raw, frontmatter.handlers)
+    return BoundedYAMLHandler() if isinstance(detected, YAMLHandler) else detected
+
+
 def _load_markdown(path: Path) -> tuple[str, dict[str, Any]]:
     """Markdown and plain text: front matter (if any) as metadata, the body as is."""
     import frontmatter
@@ -132,7 +239,7 @@ def _load_markdown(path: Path) -> tuple[str, dict[str, Any]]:
 
     raw = _decode(path, path.read_bytes())
     try:
-        post = frontmatter.loads(raw)
+        post = frontmatter.loads(raw, handler=_front_matter_handler(raw))
     except yaml.YAMLError as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise UnreadableDocument(str(path), f"invalid front matter: {first}") from None
@@ -150,19 +257,30 @@ _BLOCKS = {
 }  # fmt: skip
 
 
-def _html_list(tag: Any, depth: int = 0) -> list[str]:
-    """<ul>/<ol> as '- ' lines, nested lists indented two spaces per level."""
-    lines = []
-    for item in tag.find_all("li", recursive=False):
+def _html_list(tag: Any) -> list[str]:
+    """<ul>/<ol> as '- ' lines, nested lists indented two spaces per level.
+
+    Walks with an explicit stack, not recursion: 3,000 nested lists must not raise RecursionError.
+    """
+    lines: list[str] = []
+    stack: list[tuple[Iterator[Any], int]] = [(iter(tag.find_all("li", recursive=False)), 0)]
+    while stack:
+        items, depth = stack[-1]
+        item = next(items, None)
+        if item is None:
+            stack.pop()
+            continue
         own, nested = [], []
         for child in item.children:
             if getattr(child, "name", None) in ("ul", "ol"):
-                nested.extend(_html_list(child, depth + 1))
+                nested.append(child)
             elif getattr(child, "name", None) not in _DROP:
                 own.append(child.get_text(" ") if getattr(child, "name", None) else str(child))
         if text := _clean(" ".join(own)):
-            lines.append("  " * depth + "- " + text)
-        lines.extend(nested)
+            lines.append("  " * min(depth, _MAX_LIST_INDENT) + "- " + text)
+        if nested:
+            children = (li for sub in nested for li in sub.find_all("li", recursive=False))
+            stack.append((children, depth + 1))
     return lines
 
 
@@ -180,7 +298,11 @@ def _html_table(tag: Any) -> str:
 
 
 def _html_blocks(node: Any, blocks: list[str]) -> None:
-    """Walk the tree in document order, emitting one Markdown block per heading/para/list/table."""
+    """Walk the tree in document order, emitting one Markdown block per heading/para/list/table.
+
+    An explicit stack instead of recursion, so any nesting depth is safe (issue 11: 3,000 nested
+    <div> made the ingest, and `serve`, die with RecursionError).
+    """
     inline: list[str] = []
 
     def flush() -> None:
@@ -188,7 +310,13 @@ def _html_blocks(node: Any, blocks: list[str]) -> None:
             blocks.append(text)
         inline.clear()
 
-    for child in node.children:
+    stack: list[Iterator[Any]] = [iter(node.children)]
+    while stack:
+        child = next(stack[-1], None)
+        if child is None:
+            stack.pop()
+            flush()
+            continue
         name = getattr(child, "name", None)
         if name is None:
             if type(child).__name__ == "NavigableString":  # skip comments, doctype, CDATA
@@ -212,10 +340,9 @@ def _html_blocks(node: Any, blocks: list[str]) -> None:
             flush()
         elif name in _BLOCKS:
             flush()
-            _html_blocks(child, blocks)
+            stack.append(iter(child.children))
         else:
             inline.append(child.get_text(" "))
-    flush()
 
 
 def _load_html(path: Path) -> tuple[str, dict[str, Any]]:
@@ -249,7 +376,11 @@ def _load_pdf(path: Path) -> tuple[str, dict[str, Any]]:
         reader = PdfReader(path)
         if reader.is_encrypted and not reader.decrypt(""):
             raise UnreadableDocument(str(path), "encrypted PDF (needs a password)")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages, chars = [], 0
+        for page in reader.pages:
+            pages.append(page.extract_text() or "")
+            chars += len(pages[-1])
+            _check_text_size(path, chars)  # stop at the cap, not after a bomb has expanded
         info = reader.metadata
         title = _clean(info.title or "") if info else ""
     except UnreadableDocument:
@@ -269,11 +400,15 @@ def _docx_list_level(paragraph: Any) -> int | None:
     ppr = paragraph._p.pPr
     num = ppr.numPr if ppr is not None else None
     if num is not None and num.numId is not None:
-        return int(num.ilvl.val) if num.ilvl is not None else 0
+        try:  # python-docx parses w:ilvl lazily; a hostile file may hold any text there
+            level = int(num.ilvl.val) if num.ilvl is not None else 0
+        except (ValueError, TypeError, AttributeError):
+            level = 0
+        return max(0, min(level, _MAX_LIST_INDENT))
     style = paragraph.style.name if paragraph.style is not None else ""
     if style.lower().startswith("list"):
         match = re.search(r"(\d)$", style)
-        return int(match.group(1)) - 1 if match else 0
+        return max(0, int(match.group(1)) - 1) if match else 0
     return None
 
 
@@ -283,6 +418,7 @@ def _load_docx(path: Path) -> tuple[str, dict[str, Any]]:
     from docx.opc.exceptions import PackageNotFoundError
     from docx.table import Table
 
+    _check_zip(path)  # declared sizes and ratios, before python-docx inflates anything
     try:
         document = docx.Document(str(path))
     except PackageNotFoundError:
@@ -291,6 +427,7 @@ def _load_docx(path: Path) -> tuple[str, dict[str, Any]]:
         raise UnreadableDocument(str(path), f"not a valid DOCX: {exc}") from None
     blocks: list[str] = []
     list_lines: list[str] = []
+    chars = 0
 
     def flush_list() -> None:
         if list_lines:
@@ -303,8 +440,12 @@ def _load_docx(path: Path) -> tuple[str, dict[str, Any]]:
             rows = [[cell.text for cell in row.cells] for row in item.rows]
             if table := _md_table(rows):
                 blocks.append(table)
+                chars += len(table)
+                _check_text_size(path, chars)
             continue
         text = _clean(item.text)
+        chars += len(text)
+        _check_text_size(path, chars)  # stop at the cap, not after a bomb has expanded
         if not text:
             continue
         style = item.style.name if item.style is not None else ""
@@ -339,19 +480,36 @@ _LOADERS: dict[str, Callable[[Path], tuple[str, dict[str, Any]]]] = {
 # --------------------------------------------------------------------------- public
 
 
-def load_file(path: Path, root: Path | None = None) -> Document:
-    """Load one supported file; `root` decides its relative path and default doc_id."""
+def load_file(path: Path, root: Path | None = None, limits: IngestLimits | None = None) -> Document:
+    """Load one supported file; `root` decides its relative path and default doc_id.
+
+    Any failure, whatever the library raises on a hostile file, becomes `UnreadableDocument`.
+    """
     path = Path(path)
     loader = _LOADERS.get(path.suffix.lower())
     if loader is None:
         raise UnreadableDocument(str(path), f"unsupported file type {path.suffix or '(none)'}")
     shown = path.relative_to(root).as_posix() if root is not None else str(path)
+    limits = limits or _limits()
+    token = _LIMITS.set(limits)
     try:
+        _check_file_size(path, limits)
         body, meta = loader(path)
     except UnreadableDocument as exc:
         raise UnreadableDocument(shown, exc.reason) from None
     except OSError as exc:
         raise UnreadableDocument(shown, f"cannot read file: {exc.strerror or exc}") from None
+    except RecursionError:
+        raise UnreadableDocument(shown, "structure nested too deeply to read") from None
+    except Exception as exc:  # a library's surprise on a hostile file never stops an ingest
+        raise UnreadableDocument(shown, f"cannot read file: {_describe(exc)}") from None
+    finally:
+        _LIMITS.reset(token)
+    if len(body) > limits.max_text_chars:
+        raise UnreadableDocument(
+            shown,
+            f"too much text (over {limits.max_text_chars:,} characters; INGEST_MAX_TEXT_CHARS)",
+        )
     body = body.strip()
     if not body:
         hint = " (scanned images?)" if path.suffix.lower() == ".pdf" else ""
@@ -372,6 +530,23 @@ def load_file(path: Path, root: Path | None = None) -> Document:
     )
 
 
+def _check_file_size(path: Path, limits: IngestLimits) -> None:
+    """Refuse an oversized file from its size on disk, before reading a byte of it."""
+    size = path.stat().st_size
+    if size > limits.max_file_bytes:
+        raise UnreadableDocument(
+            str(path),
+            f"file too large ({size:,} bytes; limit {limits.max_file_bytes:,}; "
+            "INGEST_MAX_FILE_BYTES)",
+        )
+
+
+def _describe(exc: BaseException) -> str:
+    """An exception as one short line for the ingest report (type and the first 200 chars)."""
+    text = " ".join(str(exc).split())[:200]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 def _candidates(folder: Path) -> Iterable[Path]:
     """Supported, non-hidden files under `folder`, in a stable order."""
     for path in sorted(folder.rglob("*"), key=lambda p: p.relative_to(folder).as_posix()):
@@ -382,7 +557,9 @@ def _candidates(folder: Path) -> Iterable[Path]:
             yield path
 
 
-def load_path(path: Path) -> tuple[list[Document], list[LoadError]]:
+def load_path(
+    path: Path, limits: IngestLimits | None = None
+) -> tuple[list[Document], list[LoadError]]:
     """Load a file or a folder (recursively); unreadable files and duplicate ids are reported."""
     path = Path(path)
     if path.is_file():
@@ -396,9 +573,13 @@ def load_path(path: Path) -> tuple[list[Document], list[LoadError]]:
     seen: dict[str, str] = {}
     for file in files:
         try:
-            document = load_file(file, root)
+            document = load_file(file, root, limits)
         except UnreadableDocument as exc:
             errors.append(exc.error)
+            continue
+        except Exception as exc:  # one bad file never stops an ingest, whatever it raises
+            shown = file.relative_to(root).as_posix()
+            errors.append(LoadError(shown, f"cannot load: {_describe(exc)}"))
             continue
         if document.doc_id in seen:
             other = seen[document.doc_id]

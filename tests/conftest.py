@@ -69,3 +69,42 @@ def shipped_copy(shipped_settings: Settings, tmp_path: Path) -> Settings:
         ignore=shutil.ignore_patterns(".owner.lock", ".owner.pid"),
     )
     return make_settings(data_dir=target)
+
+
+# --- state stores (issue 11): every test that takes `state_store` runs on each implementation ---
+
+
+class FakeClock:
+    """Monotonic seconds the test moves by hand (`advance`), so expiry needs no sleeping."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+# One entry per StateStore implementation. The Redis one (next issue) adds its name here and a
+# branch below; its `clock.advance` then has to wait in real time (Redis keeps its own clock).
+STATE_STORES = ["memory"]
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture(params=STATE_STORES)
+def state_store(request: pytest.FixtureRequest, clock: FakeClock):
+    """A fresh, empty state store of each implementation, on the test's clock."""
+    if request.param == "memory":
+        from assistant.state.memory import InMemoryStateStore
+
+        store = InMemoryStateStore(max_keys=1000, clock=clock)
+    else:  # pragma: no cover - a new implementation must be wired here
+        raise AssertionError(f"no fixture for state store {request.param!r}")
+    yield store
+    store.close()

@@ -1,7 +1,9 @@
-"""The FastAPI application: `create_app(settings, assistant=None, feedback=None, memory=None)`.
+"""The FastAPI application: `create_app(settings, assistant=None, feedback=None, memory=None,
+store=None)`.
 
-Tests inject a fake assistant, a feedback store and a memory; `assistant serve` passes nothing and
-the lifespan builds the real pipeline (imported lazily, so importing the API stays cheap).
+Tests inject a fake assistant, a feedback store, a memory and a state store; `assistant serve`
+passes nothing and the lifespan builds the real pipeline (imported lazily, so importing the API
+stays cheap).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from assistant.api.errors import install_error_handlers
 from assistant.api.i18n import privacy_text
@@ -29,9 +33,12 @@ from assistant.api.middleware import (
 )
 from assistant.api.routes import admin, ask, health, openai_compat, search, telegram, web
 from assistant.api.routes import feedback as feedback_routes
-from assistant.feedback import FeedbackStore
+from assistant.feedback import FeedbackStore, FeedbackUnavailable, open_feedback_store
 from assistant.memory import ConversationMemory
 from assistant.settings import Settings
+from assistant.state import StateStore, open_state_store
+from assistant.state.limits import WindowLimiter
+from assistant.state.sessions import SessionRegistry
 
 log = logging.getLogger("assistant.api")
 
@@ -71,10 +78,34 @@ async def _start_telegram(app: FastAPI, settings: Settings) -> Any:
     except ImportError as exc:
         log.warning("TELEGRAM_BOT_TOKEN is set but the bot cannot be loaded: %s", exc)
         return None
+    from telegram.error import InvalidToken
+
     bot = EmbeddedBot(settings, app.state.assistant, app.state.feedback, app.state.memory)
-    await bot.start()
+    try:
+        await bot.start()
+    except InvalidToken:
+        # The exception's text holds the token: log a sentence instead of the traceback.
+        log.error(
+            "The Bot API rejected TELEGRAM_BOT_TOKEN (InvalidToken); the API runs without the "
+            "Telegram bot. Check the token from @BotFather."
+        )
+        with contextlib.suppress(Exception):
+            await bot.stop()
+        return None
     log.info("Telegram bot started in-process (%s mode)", settings.telegram_mode)
     return bot
+
+
+def allowed_hosts(settings: Settings) -> list[str]:
+    """Host headers the app answers (DNS rebinding gets 400): loopback names, API_HOST, the
+    webhook's host and ALLOWED_HOSTS."""
+    from urllib.parse import urlparse
+
+    hosts = ["127.0.0.1", "localhost", "[::1]", settings.api_host, *settings.allowed_hosts]
+    webhook_host = urlparse(settings.telegram_webhook_url).hostname
+    if webhook_host:
+        hosts.append(webhook_host)
+    return list(dict.fromkeys(h for h in hosts if h))
 
 
 def create_app(
@@ -82,6 +113,7 @@ def create_app(
     assistant: Any = None,
     feedback: FeedbackStore | None = None,
     memory: ConversationMemory | None = None,
+    store: StateStore | None = None,
 ) -> FastAPI:
     """Build the app; components not passed in are created in the lifespan from `settings`."""
 
@@ -89,12 +121,14 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned_store = app.state.feedback is None
         if owned_store:
-            app.state.feedback = FeedbackStore(
-                settings.database_url, settings.feedback_retention_days
-            )
-        purged = await run_in_threadpool(app.state.feedback.purge_expired)
-        if purged:
-            log.info("purged %d expired feedback rows at startup", purged)
+            app.state.feedback = open_feedback_store(settings)
+        try:  # a locked or read-only feedback database never stops the API from starting
+            purged = await run_in_threadpool(app.state.feedback.purge_expired)
+        except FeedbackUnavailable:
+            log.warning("feedback purge at startup failed; answers are served anyway")
+        else:
+            if purged:
+                log.info("purged %d expired feedback rows at startup", purged)
         purger = asyncio.create_task(_purge_periodically(app.state.feedback, PURGE_INTERVAL_S))
         if app.state.assistant is None:
             from assistant.pipeline import Assistant
@@ -130,8 +164,13 @@ def create_app(
     app.state.settings = settings
     app.state.assistant = assistant
     app.state.feedback = feedback
-    app.state.memory = memory or ConversationMemory(
-        settings.memory_max_turns, settings.memory_ttl_minutes
+    if store is None:
+        store = memory.store if memory is not None else open_state_store(settings)
+    app.state.store = store
+    app.state.memory = memory or ConversationMemory.from_settings(settings, store)
+    app.state.sessions = SessionRegistry(store, settings.memory_ttl_minutes * 60.0)
+    app.state.admin_failures = WindowLimiter(
+        store, "admin-failures", settings.admin_max_failures, settings.admin_failure_window_s
     )
     app.state.telegram_bot = None
     app.state.reindex_job = admin.ReindexJob()
@@ -145,6 +184,7 @@ def create_app(
     app.add_middleware(
         RateLimitMiddleware,
         per_minute=settings.rate_limit_per_minute,
+        store=store,
         enabled=settings.rate_limit_enabled,
     )
     if settings.cors_origins:
@@ -156,7 +196,12 @@ def create_app(
             expose_headers=["Retry-After", "X-Request-ID"],
         )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(settings))
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(AccessLogMiddleware)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
+    if settings.trusted_proxies:
+        # Outermost: every layer below sees the client a trusted proxy forwarded. Without
+        # TRUSTED_PROXIES nothing rewrites the peer address (and serve runs uvicorn likewise).
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     return app

@@ -12,6 +12,8 @@ from assistant.feedback import FeedbackStore
 from assistant.memory import ConversationMemory
 from assistant.schema import LANGS, Turn
 from assistant.settings import Settings
+from assistant.state.limits import WindowLimiter
+from assistant.state.sessions import SessionRegistry
 
 
 def get_settings(request: Request) -> Settings:
@@ -37,10 +39,16 @@ def get_memory(request: Request) -> ConversationMemory:
     return request.app.state.memory
 
 
+def get_sessions(request: Request) -> SessionRegistry:
+    """The registry of session ids this server issued."""
+    return request.app.state.sessions
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 AssistantDep = Annotated[Any, Depends(get_assistant)]
 FeedbackDep = Annotated[FeedbackStore, Depends(get_feedback)]
 MemoryDep = Annotated[ConversationMemory, Depends(get_memory)]
+SessionsDep = Annotated[SessionRegistry, Depends(get_sessions)]
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -50,15 +58,29 @@ _bearer = HTTPBearer(
 
 
 def require_admin(
+    request: Request,
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
-    """Bearer auth against ADMIN_API_KEY; there is no default key, so unset means disabled."""
+    """Bearer auth against ADMIN_API_KEY; there is no default key, so unset means disabled.
+
+    A client that sent ADMIN_MAX_FAILURES wrong keys within ADMIN_FAILURE_WINDOW_S gets 429
+    until the window passes, even with the right key, so the key cannot be guessed quickly.
+    """
     expected = settings.admin_api_key.get_secret_value()
     if not expected:
         raise HTTPException(
             403,
             "The admin routes are disabled: no ADMIN_API_KEY is configured on the server.",
+        )
+    failures: WindowLimiter = request.app.state.admin_failures
+    peer = request.client.host if request.client else "unknown"
+    state = failures.peek(peer)
+    if not state.allowed:
+        raise HTTPException(
+            429,
+            f"Too many wrong admin keys from this address; try again in {state.retry_after_s} s.",
+            headers={"Retry-After": str(state.retry_after_s)},
         )
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(
@@ -67,6 +89,7 @@ def require_admin(
             headers={"WWW-Authenticate": "Bearer"},
         )
     if not secrets.compare_digest(credentials.credentials.encode(), expected.encode()):
+        failures.hit(peer)
         raise HTTPException(
             401, "The admin key is not valid.", headers={"WWW-Authenticate": "Bearer"}
         )
@@ -115,9 +138,24 @@ def session_key(session_id: str) -> str:
 def resolve_history(
     history: list[Any] | None, session_id: str | None, memory: ConversationMemory
 ) -> list[Turn]:
-    """`history` in the request wins; else the session's remembered turns; else none."""
+    """`history` in the request wins; else the session's remembered turns; else none.
+
+    `session_id` must already be resolved by `SessionRegistry.resolve` (an id this server issued).
+    """
     if history is not None:
         return [Turn(role=m.role, content=m.content) for m in history]
     if session_id:
         return memory.history(session_key(session_id))
     return []
+
+
+def resolve_session(
+    given: str | None,
+    history: list[Any] | None,
+    sessions: SessionRegistry,
+    memory: ConversationMemory,
+) -> tuple[str, list[Turn]]:
+    """(the session id to answer with, the history to use): an id the server never issued, or
+    one that expired, is replaced by a fresh one with an empty conversation."""
+    session_id, _known = sessions.resolve(given)
+    return session_id, resolve_history(history, session_id, memory)

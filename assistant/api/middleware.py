@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import time
 
 from asgi_correlation_id import correlation_id
-from limits import RateLimitItemPerMinute
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from assistant.redaction import escape_controls
+from assistant.state import StateStore
+from assistant.state.limits import WindowLimiter
 
 log = logging.getLogger("assistant.api.access")
 
@@ -92,20 +92,25 @@ class BodySizeLimitMiddleware:
 
 
 class RateLimitMiddleware:
-    """A moving one-minute window per client address on the API paths; 429 with Retry-After."""
+    """A one-minute window per client address on the API paths; 429 with Retry-After.
+
+    The address is the connecting peer's, or the one a proxy listed in TRUSTED_PROXIES forwarded
+    (the app's ProxyHeadersMiddleware has set `scope["client"]` by then); the counts live in the
+    state store, so replicas sharing a store share the limit.
+    """
 
     def __init__(
         self,
         app: ASGIApp,
         per_minute: int,
+        store: StateStore,
         enabled: bool = True,
         prefixes: tuple[str, ...] = ("/v1/",),
     ) -> None:
         self.app = app
         self.enabled = enabled
         self.prefixes = prefixes
-        self.item = RateLimitItemPerMinute(per_minute)
-        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+        self.limiter = WindowLimiter(store, "api", per_minute, 60.0)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -117,21 +122,19 @@ class RateLimitMiddleware:
             await self.app(scope, receive, send)
             return
         client = scope.get("client")
-        key = client[0] if client else "unknown"
-        if not self.limiter.hit(self.item, key):
-            reset_at, _remaining = self.limiter.get_window_stats(self.item, key)
-            retry_after = max(1, math.ceil(reset_at - time.time()))
+        decision = self.limiter.hit(client[0] if client else "unknown")
+        if not decision.allowed:
             await send_json(
                 send,
                 429,
                 {
                     "error": "rate_limited",
                     "detail": (
-                        f"Too many requests: the limit is {self.item.amount} per minute. "
-                        f"Try again in {retry_after} s."
+                        f"Too many requests: the limit is {self.limiter.limit} per minute. "
+                        f"Try again in {decision.retry_after_s} s."
                     ),
                 },
-                {"Retry-After": str(retry_after)},
+                {"Retry-After": str(decision.retry_after_s)},
             )
             return
         await self.app(scope, receive, send)
@@ -190,8 +193,8 @@ class AccessLogMiddleware:
         finally:
             log.info(
                 "%s %s %s %.0fms",
-                scope.get("method"),
-                scope["path"],
+                escape_controls(str(scope.get("method"))),
+                escape_controls(scope["path"]),  # decoded: %0d%0a would start a new line
                 status or 500,
                 (time.perf_counter() - start) * 1000,
             )

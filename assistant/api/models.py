@@ -6,7 +6,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from assistant.schema import Lang
+from assistant.feedback import MAX_COMMENT_CHARS
+from assistant.schema import Answer, Lang
+
+SESSION_ID_DOC = (
+    "Session id issued by this server: send back the `session_id` of the previous response to "
+    "continue that conversation (server-side memory of the last turns, forgotten after "
+    "MEMORY_TTL_MINUTES idle minutes). Ids are random (192 bits) and only the server makes them: "
+    "an id it never issued, or one that expired, starts a new conversation under a new id."
+)
 
 
 class Message(BaseModel):
@@ -47,7 +55,7 @@ class AskRequest(BaseModel):
     session_id: str | None = Field(
         None,
         pattern=r"^[A-Za-z0-9_-]{1,64}$",
-        description="Key of a server-side conversation (bounded, forgotten after idle minutes).",
+        description=SESSION_ID_DOC + " Omit it to start a conversation.",
     )
 
     @field_validator("question")
@@ -58,6 +66,18 @@ class AskRequest(BaseModel):
         return value.strip()
 
 
+class AskResponse(Answer):
+    """The answer, plus the session id to send with the next question of this conversation."""
+
+    session_id: str = Field(
+        description=(
+            "The conversation's session id: the one sent, when this server issued it and it is "
+            "still live; otherwise a new one. Send it back as `session_id` with a follow-up."
+        ),
+        examples=["3q2-7wzE0mQx5f1hN9rVb8KcT4yLpJ6a"],
+    )
+
+
 class FeedbackRequest(BaseModel):
     """A thumb on an answer the API gave, by the answer's id."""
 
@@ -65,7 +85,7 @@ class FeedbackRequest(BaseModel):
 
     answer_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
     rating: Literal["up", "down"]
-    comment: str | None = Field(None, max_length=2000)
+    comment: str | None = Field(None, max_length=MAX_COMMENT_CHARS)
 
 
 class FeedbackResponse(BaseModel):

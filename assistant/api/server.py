@@ -1,7 +1,9 @@
 """`assistant serve [--host H] [--port P]`: build the index if needed, then serve API and page.
 
 One process, one uvicorn worker: with embedded Chroma this process is the store's only owner,
-and the Telegram bot (when a token is set) runs inside it too.
+and the Telegram bot (when a token is set) runs inside it too. uvicorn's own proxy-header handling
+is off (by default it believes X-Forwarded-For from 127.0.0.1); the app applies TRUSTED_PROXIES
+itself, so limits count the real peer unless a configured proxy vouches for another address.
 """
 
 from __future__ import annotations
@@ -9,7 +11,9 @@ from __future__ import annotations
 import argparse
 import logging
 import logging.config
+from typing import Any
 
+from assistant.redaction import install_redaction
 from assistant.settings import get_settings
 
 LOG_FORMAT = "%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s: %(message)s"
@@ -25,13 +29,15 @@ def logging_config(level: str) -> dict:
                 "()": "asgi_correlation_id.CorrelationIdFilter",
                 "uuid_length": 12,
                 "default_value": "-",
-            }
+            },
+            # Secrets masked and CR/LF escaped on every line (see assistant/redaction.py).
+            "redact": {"()": "assistant.redaction.RedactingFilter"},
         },
         "formatters": {"default": {"format": LOG_FORMAT}},
         "handlers": {
             "console": {
                 "class": "logging.StreamHandler",
-                "filters": ["request_id"],
+                "filters": ["redact", "request_id"],
                 "formatter": "default",
             }
         },
@@ -47,6 +53,11 @@ def logging_config(level: str) -> dict:
     }
 
 
+def uvicorn_options() -> dict[str, Any]:
+    """How `serve` runs uvicorn (tests start their live servers the same way)."""
+    return {"proxy_headers": False, "server_header": False, "access_log": False}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the arguments, make sure the index exists, then run uvicorn until stopped."""
     settings = get_settings()
@@ -60,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
+    install_redaction(settings)
     config = logging_config(settings.log_level)
     logging.config.dictConfig(config)
     log = logging.getLogger("assistant.api")
@@ -80,9 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         host=args.host,
         port=args.port,
         workers=1,
-        access_log=False,
         log_config=config,
-        proxy_headers=True,
+        **uvicorn_options(),
     )
     return 0
 

@@ -26,6 +26,13 @@ class DocumentEntry(BaseModel):
     chunk_ids: list[str]
 
 
+class SkippedFile(BaseModel):
+    """A file the last ingest could not load, and why (shown by GET /v1/admin/index)."""
+
+    path: str
+    reason: str
+
+
 class Manifest(BaseModel):
     """The live index of one collection."""
 
@@ -35,6 +42,7 @@ class Manifest(BaseModel):
     roots: list[str] = Field(default_factory=list)
     documents: dict[str, DocumentEntry] = Field(default_factory=dict)
     chunks: list[Chunk] = Field(default_factory=list)
+    skipped: list[SkippedFile] = Field(default_factory=list)  # unreadable files, last ingest
 
     @staticmethod
     def path_for(index_dir: Path, collection: str) -> Path:
@@ -67,4 +75,8 @@ class Manifest(BaseModel):
         """True when nothing a query could see differs (the build time aside)."""
         if other is None:
             return False
-        return self.chunks == other.chunks and self.documents == other.documents
+        return (
+            self.chunks == other.chunks
+            and self.documents == other.documents
+            and self.skipped == other.skipped
+        )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from telegram.constants import MessageLimit
 
 from assistant.schema import Answer
+from assistant.urls import safe_link_url
 from bots.telegram import messages
 
 # Well below MessageLimit.MAX_TEXT_LENGTH (4096): room for Telegram's own counting of entities.
@@ -82,9 +83,10 @@ def _blocks(answer: Answer, limit: int) -> list[Part]:
             if source.section and source.section not in title:
                 title = f"{title} – {source.section}"
             title = title[:300]
-            if source.url:
-                link = f'<a href="{html.escape(source.url, quote=True)}">{html.escape(title)}</a>'
-                lines_plain.append(f"{source.n}. {title} ({source.url})")
+            url = safe_link_url(source.url)  # http(s) only: no javascript:, tg:, data: links
+            if url:
+                link = f'<a href="{html.escape(url, quote=True)}">{html.escape(title)}</a>'
+                lines_plain.append(f"{source.n}. {title} ({url})")
             else:
                 link = html.escape(title)
                 lines_plain.append(f"{source.n}. {title}")

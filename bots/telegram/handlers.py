@@ -16,9 +16,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from typing import Any, Protocol
 
-from limits import RateLimitItemPerMinute
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 from telegram import (
     Bot,
     InlineKeyboardButton,
@@ -35,6 +32,8 @@ from telegram.ext import ContextTypes
 from assistant.languages import normalise
 from assistant.schema import LANGS, Answer
 from assistant.settings import Settings
+from assistant.state.limits import WindowLimiter
+from assistant.state.memory import InMemoryStateStore
 from bots.telegram import messages
 from bots.telegram.formatting import Part, format_answer
 
@@ -128,10 +127,12 @@ class TelegramHandlers:
         self.assistant = assistant
         self.feedback = feedback
         self.memory = memory
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
-        self._rate = RateLimitItemPerMinute(settings.telegram_rate_limit_per_minute)
+        # Per chat, in the same state store as the conversations (shared once the store is).
+        store = getattr(memory, "store", None) or InMemoryStateStore()
+        self._limiter = WindowLimiter(
+            store, "telegram", settings.telegram_rate_limit_per_minute, 60.0
+        )
         self._chosen: dict[int, str] = {}  # chat id -> language picked by button or /lang
-        self._warned: dict[int, float] = {}  # user id -> end of the window already warned about
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     # --- helpers ---------------------------------------------------------------------------
@@ -155,17 +156,13 @@ class TelegramHandlers:
         if len(self._chosen) > 100_000:
             self._chosen.clear()
 
-    def _allow(self, user_id: int) -> tuple[bool, bool]:
-        """(allowed, warn): warn only once per window, so the polite reply cannot flood."""
-        if self._limiter.hit(self._rate, CHANNEL, str(user_id)):
+    def _allow(self, chat_id: int) -> tuple[bool, bool]:
+        """(allowed, warn) for a chat: warn only once per window, so the polite reply cannot
+        flood (a group shares its chat's limit: one busy group cannot starve the others)."""
+        decision = self._limiter.hit(str(chat_id))
+        if decision.allowed:
             return True, False
-        stats = self._limiter.get_window_stats(self._rate, CHANNEL, str(user_id))
-        if self._warned.get(user_id, 0.0) >= stats.reset_time:
-            return False, False
-        self._warned[user_id] = stats.reset_time
-        if len(self._warned) > 10_000:
-            self._warned.clear()
-        return False, True
+        return False, self._limiter.once_per_window(str(chat_id), decision.retry_after_s)
 
     def _lock(self, key: str) -> asyncio.Lock:
         lock = self._locks.get(key)
@@ -233,9 +230,8 @@ class TelegramHandlers:
     ) -> None:
         """Ask the pipeline (with the chat's memory), store the answer, send it with thumbs."""
         message = update.effective_message
-        user = update.effective_user
         chat = update.effective_chat
-        allowed, warn = self._allow(user.id if user else chat.id)
+        allowed, warn = self._allow(chat.id)
         if not allowed:
             if warn:
                 await message.reply_text(messages.text(self.ui_lang(update), "rate_limited"))

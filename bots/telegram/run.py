@@ -7,11 +7,14 @@ embedded Chroma, do not run this beside it: the API starts the bot itself (see e
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
 
-from telegram import Update
+from telegram import Bot, Update
+from telegram.error import InvalidToken, TelegramError
 
+from assistant.redaction import install_redaction
 from assistant.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -20,6 +23,25 @@ NO_TOKEN = (
     "assistant bot: TELEGRAM_BOT_TOKEN is not set. Get a token from @BotFather and set it in the "
     "environment or in .env (TELEGRAM_BOT_TOKEN=123456:ABC...)."
 )
+REJECTED_TOKEN = (
+    "assistant bot: the Bot API rejected TELEGRAM_BOT_TOKEN (InvalidToken). Check the token "
+    "from @BotFather and TELEGRAM_API_BASE_URL."
+)
+
+
+async def token_accepted(settings: Settings) -> bool:
+    """getMe before any model is loaded: False only when the Bot API rejects the token (a
+    network failure is left to polling, which retries)."""
+    token = settings.telegram_bot_token.get_secret_value()
+    bot = Bot(token, base_url=settings.telegram_api_base_url)
+    try:
+        async with bot:
+            return True
+    except InvalidToken:
+        return False
+    except TelegramError as exc:
+        log.warning("could not check the token yet (%s); polling will retry", type(exc).__name__)
+        return True
 
 
 def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
@@ -35,11 +57,17 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # every getUpdates would be logged
+    # Secrets masked on every handler; httpx/httpcore (which log Bot API URLs) at WARNING.
+    install_redaction(settings)
+    if not asyncio.run(token_accepted(settings)):
+        # The exception's text holds the token: a sentence instead of the traceback.
+        print(REJECTED_TOKEN, file=sys.stderr)
+        return 3
 
     from assistant import Assistant
     from assistant.feedback import open_feedback_store
     from assistant.memory import ConversationMemory
+    from assistant.state import open_state_store
     from bots.telegram.app import build_application
     from ingest.indexer import ensure_index
 
@@ -47,11 +75,14 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     assistant = Assistant.from_settings(settings)
     assistant.warm_up()
     feedback = open_feedback_store(settings)
-    memory = ConversationMemory(settings.memory_max_turns, settings.memory_ttl_minutes)
+    memory = ConversationMemory.from_settings(settings, open_state_store(settings))
     application = build_application(settings, assistant, feedback, memory, polling=True)
     log.info("Telegram bot polling %s", settings.telegram_api_base_url)
     try:
         application.run_polling(allowed_updates=Update.ALL_TYPES, poll_interval=0.0, timeout=10)
+    except InvalidToken:  # revoked while running
+        print(REJECTED_TOKEN, file=sys.stderr)
+        return 3
     finally:
         feedback.close()
     return 0

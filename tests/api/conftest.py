@@ -12,6 +12,7 @@ import pytest
 import uvicorn
 
 from assistant.api import create_app
+from assistant.api.server import uvicorn_options
 from assistant.feedback import FeedbackStore
 from assistant.settings import Settings
 
@@ -29,7 +30,8 @@ class LiveServer:
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
+        # As `assistant serve` runs it: uvicorn itself trusts no forwarded header.
+        config = uvicorn.Config(app, log_level="warning", lifespan="on", **uvicorn_options())
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True

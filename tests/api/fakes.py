@@ -59,6 +59,7 @@ class FakeAssistant:
         self.reindex_started = threading.Event()
         self.reindex_calls = 0
         self.is_ready = True
+        self.source_url = URL  # tests set a hostile one
 
     # --- the interface ---
     def warm_up(self) -> None:
@@ -101,7 +102,7 @@ class FakeAssistant:
                     doc_id="agreement-en",
                     chunk_id="agreement-en#0",
                     title=title,
-                    url=URL,
+                    url=self.source_url,
                     lang="en",
                     section="Innovation ecosystem agreement",
                     as_of="2021-04-28",
@@ -156,4 +157,5 @@ class FakeAssistant:
             "languages": {"en": 2, "fi": 1, "sv": 1},
             "embedding_model": "fake",
             "last_ingest": "2024-01-01T00:00:00+00:00",
+            "skipped": [],
         }

@@ -78,8 +78,9 @@ def test_stream_failure_becomes_an_error_event(live):
 
 def test_session_memory_and_history_wins(live, fake):
     url = f"{live.url}/v1/ask"
-    httpx.post(url, json={"question": "What are the priorities?", "session_id": "abc_1"})
-    httpx.post(url, json={"question": "And the first one?", "session_id": "abc_1"})
+    sid = httpx.post(url, json={"question": "What are the priorities?"}).json()["session_id"]
+    follow = httpx.post(url, json={"question": "And the first one?", "session_id": sid})
+    assert follow.json()["session_id"] == sid
     remembered = fake.calls[-1]["history"]
     assert [t.role for t in remembered] == ["user", "assistant"]
     assert remembered[0].content == "What are the priorities?"
@@ -88,7 +89,7 @@ def test_session_memory_and_history_wins(live, fake):
         {"role": "user", "content": "What is Sustainable Industry X?"},
         {"role": "assistant", "content": "A priority."},
     ]
-    httpx.post(url, json={"question": "More?", "session_id": "abc_1", "history": history})
+    httpx.post(url, json={"question": "More?", "session_id": sid, "history": history})
     assert [t.content for t in fake.calls[-1]["history"]] == [h["content"] for h in history]
     # another session sees nothing
     httpx.post(url, json={"question": "More?", "session_id": "other"})

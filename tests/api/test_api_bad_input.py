@@ -138,7 +138,8 @@ def test_starting_app_without_assistant_is_503(tmp_path):
     from fastapi.testclient import TestClient
 
     app = create_app(make_settings(tmp_path))
-    client = TestClient(app)  # no `with`: the lifespan (and so the pipeline) never starts
+    # no `with`: the lifespan (and so the pipeline) never starts
+    client = TestClient(app, base_url="http://127.0.0.1")
     app.state.feedback = None
     r = client.get("/v1/search", params={"q": "x"})
     assert r.status_code == 503 and "starting" in r.json()["detail"]

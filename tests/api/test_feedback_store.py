@@ -100,5 +100,6 @@ def test_app_purges_on_startup(tmp_path):
     answer = make_answer()
     store.record_answer(answer, "web")
     clock.now += timedelta(days=settings.feedback_retention_days + 1)
-    with TestClient(create_app(settings, assistant=FakeAssistant(), feedback=store)):
+    app = create_app(settings, assistant=FakeAssistant(), feedback=store)
+    with TestClient(app, base_url="http://127.0.0.1"):
         assert store.count()["answers"] == 0

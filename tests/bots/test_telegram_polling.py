@@ -170,7 +170,7 @@ async def test_markup_symbols_are_escaped(fake_api: FakeBotAPI, start_bot):
     assert parsed.tags == ["b", "a"]  # only the bot's own tags: the label and the link
     assert parsed.text.startswith(nasty)
     assert f"1. {title}" in parsed.text
-    assert parsed.hrefs == [url]
+    assert parsed.hrefs == ["https://example.org/doc?a=1&b=%3C2%3E"]  # the same URL, encoded
 
 
 async def test_plain_text_is_sent_when_telegram_rejects_the_html(fake_api: FakeBotAPI, start_bot):

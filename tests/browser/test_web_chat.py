@@ -157,3 +157,39 @@ def test_api_docs_render_offline(page, fake_site):
     page.locator(".swagger-ui .info .title", has_text="Tampere").wait_for()
     assert page.locator(".opblock-summary-path", has_text="/v1/ask/stream").count() == 1
     assert not page.problems, page.problems
+
+
+def test_page_links_sources_only_over_http(page, fake_site):
+    fake_site.fake.source_url = "javascript:alert(document.domain)"
+    page.goto(fake_site.url)
+    ask(page, "What are the priorities?")
+    sources = last_answer(page).locator(".sources")
+    assert sources.locator("a").count() == 0  # named, not linked
+    assert "Innovation ecosystem agreement" in sources.inner_text()
+    fake_site.fake.source_url = 'https://example.org/a b)"c<d>'
+    ask(page, "What are the priorities?")
+    href = last_answer(page).locator(".sources a").get_attribute("href")
+    assert href.startswith("https://example.org/a%20b") and '"' not in href and " " not in href
+    assert not page.problems, page.problems
+
+
+def test_page_sends_back_the_session_id_the_server_issued(page, fake_site):
+    sent = []
+    page.on(
+        "request",
+        lambda r: sent.append(r.post_data_json) if r.url.endswith("/v1/ask/stream") else None,
+    )
+    page.goto(fake_site.url)
+    ask(page, "What are the priorities?")
+    ask(page, "And the first one?")
+    assert "session_id" not in sent[0]  # the page never makes one up
+    issued = sent[1]["session_id"]
+    assert re.fullmatch(r"[A-Za-z0-9_-]{32}", issued)
+    assert [t.content for t in fake_site.fake.calls[-1]["history"]][0] == (
+        "What are the priorities?"
+    )
+    page.locator("#new-chat").click()
+    ask(page, "What are the priorities?")
+    assert "session_id" not in sent[2]
+    assert fake_site.fake.calls[-1]["history"] == []
+    assert not page.problems, page.problems

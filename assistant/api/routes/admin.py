@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import threading
 from datetime import UTC, datetime
@@ -14,6 +15,7 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from assistant.api.deps import AssistantDep, FeedbackDep, require_admin
 from assistant.api.models import ErrorResponse, ReindexStatus
+from assistant.feedback import FeedbackUnavailable
 
 log = logging.getLogger("assistant.api")
 
@@ -79,10 +81,18 @@ async def export_feedback(
     feedback: FeedbackDep,
     rating: Annotated[Literal["up", "down"] | None, Query(description="Only this rating.")] = None,
 ) -> StreamingResponse:
-    """One line per feedback; down-rated answers carry needs_review=true."""
-    lines = await run_in_threadpool(lambda: list(feedback.export_jsonl(rating)))
+    """One line per feedback; down-rated answers carry needs_review=true.
+
+    Streamed in batches (never the whole table in memory); the first batch is read before the
+    response starts, so a database that cannot be read gives a 503, not a broken download.
+    """
+    batches = feedback.export_jsonl(rating)
+    try:
+        first = await run_in_threadpool(next, batches, "")
+    except FeedbackUnavailable:
+        raise HTTPException(503, "The feedback database cannot be read right now.") from None
     return StreamingResponse(
-        iterate_in_threadpool(iter(lines)),
+        iterate_in_threadpool(itertools.chain([first], batches)),
         media_type="application/x-ndjson",
         headers={"Content-Disposition": 'attachment; filename="feedback.jsonl"'},
     )

@@ -15,13 +15,14 @@ from assistant.api.deps import (
     AssistantDep,
     FeedbackDep,
     MemoryDep,
+    SessionsDep,
     SettingsDep,
     check_question,
     client_lang,
-    resolve_history,
+    resolve_session,
     session_key,
 )
-from assistant.api.models import AskRequest, ErrorResponse
+from assistant.api.models import AskRequest, AskResponse, ErrorResponse
 from assistant.api.streaming import started
 from assistant.feedback import FeedbackStore
 from assistant.memory import ConversationMemory
@@ -74,9 +75,14 @@ SSE_EVENT_SCHEMA: dict[str, Any] = {
 STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
+def with_session(answer: Answer, session_id: str) -> AskResponse:
+    """The answer as the API returns it: with the conversation's session id."""
+    return AskResponse(**answer.model_dump(), session_id=session_id)
+
+
 @router.post(
     "/ask",
-    response_model=Answer,
+    response_model=AskResponse,
     responses=ERRORS,
     summary="Answer a question with numbered sources",
 )
@@ -87,16 +93,20 @@ async def ask(
     assistant: AssistantDep,
     feedback: FeedbackDep,
     memory: MemoryDep,
-) -> Answer:
-    """The whole answer as JSON. Give `history`, or a `session_id` for server-side memory."""
+    sessions: SessionsDep,
+) -> AskResponse:
+    """The whole answer as JSON, with the `session_id` to send back for a follow-up.
+
+    Give `history`, or the `session_id` of the previous response for server-side memory.
+    """
     check_question(settings, body.question, len(body.history or []))
-    history = resolve_history(body.history, body.session_id, memory)
+    session_id, history = resolve_session(body.session_id, body.history, sessions, memory)
     hint = client_lang(request)
 
-    def work() -> Answer:
+    def work() -> AskResponse:
         answer = assistant.ask(body.question, history=history, lang=body.lang, client_lang=hint)
-        after_answer(answer, "web", feedback, memory, body.session_id)
-        return answer
+        after_answer(answer, "web", feedback, memory, session_id)
+        return with_session(answer, session_id)
 
     return await run_in_threadpool(work)
 
@@ -107,7 +117,8 @@ async def ask(
         200: {
             "description": (
                 'Server-Sent Events: `delta` events `{"text": ...}` as the answer is written, '
-                "then one `done` event with the whole Answer (sources, id), or an `error` event."
+                "then one `done` event with the whole answer (sources, id and `session_id`, as "
+                "/v1/ask returns it), or an `error` event."
             ),
             "content": {"text/event-stream": {"schema": SSE_EVENT_SCHEMA}},
         },
@@ -122,10 +133,11 @@ async def ask_stream(
     assistant: AssistantDep,
     feedback: FeedbackDep,
     memory: MemoryDep,
+    sessions: SessionsDep,
 ) -> EventSourceResponse:
-    """Text pieces first, then the final answer with its sources and id."""
+    """Text pieces first, then the final answer with its sources, id and session id."""
     check_question(settings, body.question, len(body.history or []))
-    history = resolve_history(body.history, body.session_id, memory)
+    session_id, history = resolve_session(body.session_id, body.history, sessions, memory)
     hint = client_lang(request)
 
     items = await started(
@@ -136,8 +148,8 @@ async def ask_stream(
         try:
             for item in items:
                 if isinstance(item, Answer):
-                    after_answer(item, "web", feedback, memory, body.session_id)
-                    yield sse("done", item)
+                    after_answer(item, "web", feedback, memory, session_id)
+                    yield sse("done", with_session(item, session_id))
                 else:
                     yield sse("delta", {"text": str(item)})
         except Exception:

@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from assistant.api.deps import FeedbackDep
 from assistant.api.models import ErrorResponse, FeedbackRequest, FeedbackResponse
 from assistant.api.routes.ask import ERRORS
+from assistant.feedback import FeedbackUnavailable
 
 router = APIRouter(prefix="/v1", tags=["feedback"])
 
@@ -16,11 +17,18 @@ router = APIRouter(prefix="/v1", tags=["feedback"])
     "/feedback",
     status_code=201,
     response_model=FeedbackResponse,
-    responses={404: {"model": ErrorResponse, "description": "Unknown answer id"}, **ERRORS},
+    responses={
+        404: {"model": ErrorResponse, "description": "Unknown answer id"},
+        503: {"model": ErrorResponse, "description": "Feedback database unavailable"},
+        **ERRORS,
+    },
     summary="Rate an answer",
 )
 async def add_feedback(body: FeedbackRequest, feedback: FeedbackDep) -> FeedbackResponse:
-    """Stored with the answer's question, text, language and sources for review."""
+    """Stored with the answer's question, text, language and sources for review.
+
+    One vote per answer: a later vote on the same answer replaces the earlier one (same id).
+    """
     try:
         fid = await run_in_threadpool(
             feedback.add_feedback, body.answer_id, body.rating, body.comment, "web"
@@ -28,5 +36,11 @@ async def add_feedback(body: FeedbackRequest, feedback: FeedbackDep) -> Feedback
     except KeyError:
         raise HTTPException(
             404, f"No answer with id {body.answer_id!r} is stored (unknown or expired)."
+        ) from None
+    except FeedbackUnavailable:  # locked or read-only database: logged by the store
+        raise HTTPException(
+            503,
+            "Feedback cannot be stored right now; please try again later.",
+            headers={"Retry-After": "30"},
         ) from None
     return FeedbackResponse(id=fid, answer_id=body.answer_id, rating=body.rating)

@@ -31,6 +31,7 @@ from assistant.api.models import ChatCompletionRequest
 from assistant.api.routes.ask import ERRORS, STREAM_HEADERS, after_answer
 from assistant.api.streaming import started
 from assistant.schema import Answer, Turn
+from assistant.urls import safe_link_url
 
 log = logging.getLogger("assistant.api")
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
@@ -39,15 +40,24 @@ MODEL_ID = "tampere-assistant"
 SOURCES_HEADING = {"en": "Sources", "fi": "Lähteet", "sv": "Källor"}
 
 
+def markdown_label(text: str) -> str:
+    """Link text that cannot close the link or start markup: brackets, backslashes, HTML."""
+    text = " ".join(text.split())
+    for char in "\\[]<>`*_":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
 def sources_markdown(answer: Answer) -> str:
-    """The numbered sources as Markdown links, appended after the answer text."""
+    """The numbered sources as Markdown links (http/https only, URL percent-encoded)."""
     if not answer.sources:
         return ""
     lines = [f"\n\n{SOURCES_HEADING.get(answer.language, 'Sources')}:"]
     for s in answer.sources:
         label = s.title + (f" – {s.section}" if s.section and s.section != s.title else "")
-        label = label.replace("[", "(").replace("]", ")")
-        link = f"[{label}]({s.url})" if s.url else label
+        label = markdown_label(label)
+        url = safe_link_url(s.url)
+        link = f"[{label}]({url})" if url else label
         date = f" ({s.as_of})" if s.as_of else ""
         lines.append(f"[{s.n}] {link}{date}")
     return "\n".join(lines)

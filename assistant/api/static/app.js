@@ -142,14 +142,9 @@
   const button = $("ask-button");
   const log = $("log");
   const errorBox = $("ask-error");
-  let sessionId = newSessionId();
+  // The server issues session ids: none until the first answer, then the one it sent back.
+  let sessionId = null;
   let busy = false;
-
-  function newSessionId() {
-    const bytes = new Uint8Array(16);
-    crypto.getRandomValues(bytes);
-    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  }
 
   function uiLang() {
     const chosen = langSelect.value;
@@ -394,7 +389,8 @@
     input.value = "";
     addQuestion(question);
     const shell = addAnswerShell();
-    const payload = { question: question, session_id: sessionId };
+    const payload = { question: question };
+    if (sessionId) payload.session_id = sessionId;
     if (langSelect.value !== "auto") payload.lang = langSelect.value;
     try {
       const response = await fetch("/v1/ask/stream", {
@@ -424,6 +420,7 @@
           text += data.text;
           renderText(shell.body, text, null);
         } else if (ev.event === "done") {
+          if (typeof data.session_id === "string") sessionId = data.session_id;
           finishAnswer(shell, data);
           finished = true;
         } else if (ev.event === "error") {
@@ -461,7 +458,7 @@
     applyLabels();
   });
   $("new-chat").addEventListener("click", () => {
-    sessionId = newSessionId();
+    sessionId = null;
     log.replaceChildren();
     $("suggestions").hidden = false;
     errorBox.textContent = "";

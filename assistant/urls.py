@@ -1,0 +1,29 @@
+"""Source URLs as every channel may link them: http(s) only, and percent-encoded so that no
+character of the URL can end the link it sits in (Markdown `)`, HTML `"`, spaces, `<`, `>`).
+
+Documents are not trusted (anyone with a folder in EXTRA_DOCS_DIRS, or a hostile page copied
+into one, sets `Source.url`), so a `javascript:` or `data:` URL must never become a link.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlsplit
+
+LINK_SCHEMES = ("http", "https")
+# RFC 3986 reserved and unreserved characters, minus the ones that end a Markdown or HTML link
+# ("(", ")", "'") and "%" kept so already-encoded URLs stay as they are.
+_SAFE = ":/?#[]@!$&*+,;=%~-._"
+
+
+def safe_link_url(url: str | None) -> str | None:
+    """The URL ready to put inside a link, or None when it must not be linked at all."""
+    if not url:
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in LINK_SCHEMES or not parts.hostname:
+        return None
+    return quote(url, safe=_SAFE)

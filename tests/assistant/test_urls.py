@@ -1,0 +1,40 @@
+"""`safe_link_url`: which source URLs may become links, and how they are encoded."""
+
+import pytest
+
+from assistant.urls import safe_link_url
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://rakennerahastot.fi/sv/vastra-finland/tammerfors", None),  # unchanged: below
+        ("http://example.org/a?b=1&c=2#d", "http://example.org/a?b=1&c=2#d"),
+        ("https://example.org/ä ö", "https://example.org/%C3%A4%20%C3%B6"),
+        ('https://example.org/a b)"c<d>', "https://example.org/a%20b%29%22c%3Cd%3E"),
+        ("https://example.org/x'y(z)", "https://example.org/x%27y%28z%29"),
+        ("https://example.org/already%20encoded", "https://example.org/already%20encoded"),
+        ("  https://example.org/trimmed  ", "https://example.org/trimmed"),
+        ("javascript:alert(1)", False),
+        ("JavaScript:alert(1)", False),
+        (" javascript:alert(1)", False),
+        ("data:text/html,<script>alert(1)</script>", False),
+        ("vbscript:msgbox", False),
+        ("tg://resolve?domain=x", False),
+        ("file:///etc/passwd", False),
+        ("//example.org/protocol-relative", False),
+        ("/relative/path", False),
+        ("https://", False),
+        ("http://[::1", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_safe_link_url(url, expected):
+    got = safe_link_url(url)
+    if expected is False:
+        assert got is None
+    elif expected is None:
+        assert got == url
+    else:
+        assert got == expected
