@@ -46,6 +46,7 @@ eval: install
 
 bench: install
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/load.py
 
 clean:
 	rm -rf data/chroma data/index data/eval

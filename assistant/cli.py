@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("assistant.api.server", "serve the HTTP API and the web chat page"),
     "bot": ("bots.telegram.run", "run the Telegram bot by long polling"),
     "eval": ("evals.cli", "run the evaluation suite and write its report"),
+    "db": ("assistant.migrations.cli", "upgrade the feedback database's schema (Alembic)"),
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from assistant.schema import LANGS, Answer, Turn
+from assistant.schema import LANGS, Answer
 from assistant.settings import Settings
 from assistant.store import StoreError
 
@@ -102,8 +102,15 @@ def main_chat(argv: list[str] | None = None) -> int:
         return parser
 
     def action(assistant, args) -> int:
-        history: list[Turn] = []
-        limit = 2 * assistant.settings.memory_max_turns
+        from assistant.conversation import ConversationService
+        from assistant.state.memory import InMemoryStateStore
+
+        # The terminal's conversation lives in this process only, and nothing is logged: the
+        # channel is one person at a keyboard, so the service gets no answer log.
+        conversations = ConversationService(
+            assistant.settings, assistant, None, InMemoryStateStore(max_keys=100)
+        )
+        key = ConversationService.key("cli", "local")
         print(
             "Ask about the Tampere ecosystem agreement (en/fi/sv). Empty line or Ctrl-D quits; "
             "/reset forgets the conversation."
@@ -117,16 +124,11 @@ def main_chat(argv: list[str] | None = None) -> int:
             if not question:
                 return 0
             if question == "/reset":
-                history = []
+                conversations.reset(key)
                 continue
-            answer = assistant.ask(question, history=history, lang=args.lang)
+            answer, _ = conversations.ask(question, channel="cli", key=key, lang=args.lang)
             _print_answer(answer)
             print()
-            history = [
-                *history,
-                Turn(role="user", content=question),
-                Turn(role="assistant", content=answer.answer),
-            ][-limit:]
 
     return _run(argv, build, action)
 

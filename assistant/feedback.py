@@ -63,6 +63,9 @@ class _Base(DeclarativeBase):
     pass
 
 
+metadata = _Base.metadata  # what the Alembic migrations (assistant/migrations/) must produce
+
+
 class StoredAnswer(_Base):
     """One answer as it was given, so later feedback can say what it judged."""
 
@@ -109,6 +112,7 @@ class FeedbackStore:
         max_feedback: int = 100_000,
         prune_every: int = 500,
         timeout_s: float = 2.0,
+        auto_upgrade: bool = True,
     ) -> None:
         self.retention_days = retention_days
         self.max_answers = max_answers
@@ -116,6 +120,7 @@ class FeedbackStore:
         self.prune_every = prune_every
         self._clock = clock
         self._writes = 0
+        self.auto_upgrade = auto_upgrade
         url = make_url(database_url)
         kwargs: dict = {}
         if url.get_backend_name() == "sqlite":
@@ -128,6 +133,15 @@ class FeedbackStore:
                 # A connection per use (cheap for SQLite): one opened read-only while the file
                 # was read-only never outlives the fault.
                 kwargs["poolclass"] = NullPool
+        elif url.get_backend_name() == "postgresql":
+            # A locked table fails a write after timeout_s (as SQLite's timeout does), and a
+            # connection the server dropped (restart, failover) is replaced before use.
+            ms = max(1, int(timeout_s * 1000))
+            kwargs["connect_args"] = {
+                "connect_timeout": max(1, int(timeout_s)),
+                "options": f"-c lock_timeout={ms}",
+            }
+            kwargs["pool_pre_ping"] = True
         self.engine = create_engine(url, **kwargs)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._lock = threading.Lock()  # SQLite allows one writer; keep writes orderly
@@ -139,24 +153,26 @@ class FeedbackStore:
 
     # ----- schema -------------------------------------------------------------------------
     def _ensure_schema(self) -> None:
-        """Create the tables, and move a database from before one-vote-per-answer onto it."""
+        """Bring the database to the newest Alembic revision (an empty one gets the schema, one
+        from before Alembic or before one-vote-per-answer is moved onto it). With
+        `auto_upgrade=False` only check, and say how to upgrade."""
         if self._schema_ready:
             return
-        with self._guard("prepare"):
-            _Base.metadata.create_all(self.engine)
-            with self._sessions() as session:
-                duplicates = session.execute(
-                    select(StoredFeedback.answer_id)
-                    .group_by(StoredFeedback.answer_id)
-                    .having(func.count() > 1)
-                    .limit(1)
-                ).first()
-            if duplicates is not None:  # keep each answer's latest vote, as the upsert would
-                latest = select(func.max(StoredFeedback.id)).group_by(StoredFeedback.answer_id)
-                with self._sessions.begin() as session:
-                    session.execute(delete(StoredFeedback).where(StoredFeedback.id.not_in(latest)))
-            for index in StoredFeedback.__table__.indexes:
-                index.create(self.engine, checkfirst=True)
+        from assistant import migrations
+
+        with self._guard("prepare"), self._lock:
+            if self.auto_upgrade:
+                migrations.upgrade(self.engine)
+            else:
+                found, wanted = migrations.current(self.engine), migrations.head()
+                if found != wanted:
+                    log.warning(
+                        "feedback database is at revision %s, the code needs %s: run "
+                        "`assistant db upgrade` (or set DB_AUTO_UPGRADE=true)",
+                        found,
+                        wanted,
+                    )
+                    return  # writes fail (and are retried) until it is upgraded
         self._schema_ready = True
 
     @contextlib.contextmanager
@@ -378,6 +394,7 @@ def open_feedback_store(settings: Settings) -> FeedbackStore:
         max_feedback=settings.feedback_max_rows,
         prune_every=settings.feedback_prune_every,
         timeout_s=settings.feedback_db_timeout_s,
+        auto_upgrade=settings.db_auto_upgrade,
     )
 
 

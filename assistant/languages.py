@@ -7,12 +7,12 @@ the caller falls back: explicit choice, then the conversation, then the client, 
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
+from assistant import textregex
 from assistant.schema import LANGS
 
-_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_WORD = textregex.compile(r"[^\W\d_]+")
 
 
 @lru_cache(maxsize=1)
@@ -40,6 +40,7 @@ def confidences(text: str) -> dict[str, float]:
     return {_CODES[v.language.name]: float(v.value) for v in values}
 
 
+@textregex.text_function()
 def detect(text: str, min_words: int = 3, min_confidence: float = 0.6) -> str | None:
     """The text's language, or None when it is too short or too ambiguous to tell."""
     words = _WORD.findall(text)

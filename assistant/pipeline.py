@@ -8,23 +8,22 @@ run it in a worker thread.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 
-from assistant import languages
+from assistant import bounds, languages, textregex
 from assistant.answer import followup, guard
 from assistant.answer.analysis import PERSONAS, QuestionKind, analyse, has_evidence
 from assistant.answer.extractive import Candidate, ExtractiveAnswerer, TermWeights
 from assistant.answer.llm import LLMAnswerer, LLMUnavailable, citations, verify_answer
-from assistant.answer.messages import say
-from assistant.answer.units import Unit, split_units
+from assistant.answer.messages import contact_line, say
+from assistant.answer.units import Unit, split_units, unit_key
 from assistant.embeddings import EmbeddingProvider, get_embedder
 from assistant.retrieval.bm25 import tokenize
 from assistant.retrieval.hybrid import HybridSearcher, LiveIndex, group_of
@@ -39,9 +38,12 @@ log = logging.getLogger(__name__)
 # Off-topic: few of the question's weighted terms occur in the documents AND no unit is close.
 OFFTOPIC_COVERAGE = 0.5
 OFFTOPIC_DENSE = 0.84
-_NAME = re.compile(r"[A-ZÅÄÖ][\wåäöé-]+ [A-ZÅÄÖ][\wåäöé-]+")
-_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
-_PERIOD = re.compile(r"\b(?:19|20)\d{2}\s*[–-]\s*(?:19|20)\d{2}\b")
+# A name starts where a word does (the look-behind): else one long capitalised token is rescanned
+# from each of its letters (quadratic: issue 11).
+_NAME = textregex.compile(r"(?<![\wåäöé-])[A-ZÅÄÖ][\wåäöé-]+ [A-ZÅÄÖ][\wåäöé-]+")
+_YEAR = textregex.compile(r"\b(?:19|20)\d{2}\b")
+_PERIOD = textregex.compile(r"\b(?:19|20)\d{2}\s*[–-]\s*(?:19|20)\d{2}\b")
+_CAPITALISED = textregex.compile(r"(?<!^)(?<![.?!]\s)\b[A-ZÅÄÖ][\wåäö-]+")
 
 
 class IndexNotBuilt(StoreError):
@@ -57,6 +59,7 @@ class _State:
     vectors: UnitVectors
     answerer: ExtractiveAnswerer
     group_units: dict[str, list[tuple[Chunk, Unit]]]
+    contacts: list[Chunk]  # chunks holding a ```contact block, in index order
 
 
 @dataclass
@@ -113,12 +116,14 @@ class Assistant:
         weights = TermWeights(manifest.chunks)
         vectors = UnitVectors.load(self.settings.index_dir, self.store.collection_name)
         groups: dict[str, list[tuple[Chunk, Unit]]] = {}
+        contacts = [chunk for chunk in manifest.chunks if chunk.contact is not None]
         for chunk in manifest.chunks:
             if group_of(chunk) in (self.settings.contacts_doc, self.settings.routes_doc):
                 groups.setdefault(group_of(chunk), []).extend(
                     (chunk, u) for u in split_units(chunk.text)
                 )
-        return _State(live, weights, vectors, ExtractiveAnswerer(weights, vectors), groups)
+        answerer = ExtractiveAnswerer(weights, vectors, siblings=_sections(manifest.chunks))
+        return _State(live, weights, vectors, answerer, groups, contacts)
 
     def warm_up(self) -> None:
         """Load the embedding model and lingua now, not on the first question."""
@@ -204,15 +209,21 @@ class Assistant:
         """Text pieces as they are ready, then the final Answer."""
         timings: dict[str, float] = {}
         started = time.perf_counter()
-        turns = _as_turns(history)
+        limits = self.settings
+        # Bounded inputs (issue 11): the newest turns only, and a standalone question of bounded
+        # length, whatever the channel passed in; the answer's `history` says what was read.
+        turns, history_use = bounds.recent_history(
+            _as_turns(history), limits.max_history_turns, limits.max_history_chars
+        )
         state = self._state
-        question = question.strip()
+        question = bounds.clip(question.strip(), limits.max_standalone_chars)
 
         answer_lang = self._language(question, turns, lang, client_lang)
         if self.llm is not None and turns:
             standalone = self.llm.condense(question, turns, answer_lang)
         else:
             standalone = followup.rewrite(question, turns, answer_lang, state.weights)
+        standalone = bounds.clip(standalone, limits.max_standalone_chars)
         kind = analyse(standalone)
         persona = kind.persona or self._persona_from_history(turns)
         timings["understand"] = _ms(started)
@@ -255,6 +266,7 @@ class Assistant:
             sources=sources,
             next_step=next_step,
             timings_ms=timings,
+            history=history_use,
         )
 
     def _generate(
@@ -357,11 +369,7 @@ class Assistant:
         best: Candidate,
     ) -> list[Candidate]:
         """Units that hold the kind of fact asked for, about what was asked."""
-        names = {
-            t
-            for word in re.findall(r"(?<!^)(?<![.?!]\s)\b[A-ZÅÄÖ][\wåäö-]+", question)
-            for t in tokenize(word, lang)
-        }
+        names = {t for word in _CAPITALISED.findall(question) for t in tokenize(word, lang)}
         out = []
         for cand in candidates:
             if not has_evidence(kind.expects or "", cand.unit.text):
@@ -384,7 +392,7 @@ class Assistant:
         lang: str,
         qvec: np.ndarray,
         state: _State,
-        pattern: re.Pattern[str] | None,
+        pattern: textregex.Pattern | None,
     ) -> Candidate | None:
         best: Candidate | None = None
         for chunk, unit in state.group_units.get(group, []):
@@ -399,9 +407,35 @@ class Assistant:
         return best
 
     def _contact(self, qvec: np.ndarray, lang: str, state: _State) -> Candidate | None:
-        """The person a refusal points to: the contacts document's closest sentence naming one."""
+        """The person a refusal points to, from the ```contact blocks in the answer's language.
+
+        Candidates are the contacts document's blocks (any document's when it has none); the one
+        whose topics or section text is closest to the question wins, and its visible line is
+        what gets cited. An index without any block (other people's documents) falls back to
+        the contacts document's closest sentence naming a person.
+        """
+        in_lang = [c for c in state.contacts if c.lang == lang and c.contact.line() in c.text]
         group = self.settings.contacts_doc
-        return self._group_best(group, lang, qvec, state, _NAME)
+        candidates = [c for c in in_lang if group_of(c) == group] or in_lang
+        if not candidates:
+            if state.contacts:
+                return None  # blocks exist, none in this language: no free sentence instead
+            return self._group_best(group, lang, qvec, state, _NAME)
+        best: Candidate | None = None
+        for chunk in candidates:
+            assert chunk.contact is not None
+            line = chunk.contact.line()
+            units = split_units(chunk.text)
+            dense = max(
+                [state.vectors.similarity(unit_key(chunk.contact.profile()), qvec)]
+                + [state.vectors.similarity(u.key, qvec) for u in units if u.text != line]
+            )
+            if best is None or dense > best.dense:
+                heading = next((u.heading for u in units if line in u.text), chunk.section)
+                unit = Unit(text=line, kind="sentence", heading=heading, order=len(units))
+                hit = SearchHit(chunk=chunk, score=dense, rank=1)
+                best = Candidate(unit, hit, dense, 0.0, frozenset(), dense)
+        return best
 
     def _next_step(
         self,
@@ -427,7 +461,8 @@ class Assistant:
                 sections.setdefault((chunk.chunk_id, unit.heading), []).append((chunk, unit, dense))
         if not sections:
             return None, None
-        said = " ".join(s.quote for s in sources)
+        # What the answer says: every statement, not only each source's first quote.
+        said = " ".join([s.quote for s in sources] + [c.unit.text for c, _ in draft.statements])
         # The section the answer already quotes is continued; else the one closest to the question.
         continued = [
             items for items in sections.values() if any(u.text in said for _, u, _ in items)
@@ -448,8 +483,10 @@ class Assistant:
         numbers: dict[str, int] = {}
         sources: list[Source] = []
 
-        def cite(cand: Candidate) -> int:
-            cid = cand.hit.chunk.chunk_id
+        def cite(cand: Candidate, own: bool = False) -> int:
+            # A contact line gets its own source even when its chunk is cited already, so the
+            # citation quotes the line the person's name, role and organisation come from.
+            cid = cand.hit.chunk.chunk_id + ("|contact" if own else "")
             if cid not in numbers:
                 numbers[cid] = len(sources) + 1
                 sources.append(_source(numbers[cid], cand))
@@ -462,7 +499,12 @@ class Assistant:
             )
             parts.append(say(key, lang))
             for cand, role in draft.statements:
-                parts.append(f"{say(role, lang)} {cand.unit.text} [{cite(cand)}]")
+                contact = cand.hit.chunk.contact if role == "contact" else None
+                if contact is not None and cand.unit.text == contact.line():
+                    said = contact_line(contact, lang)
+                    parts.append(f"{say(role, lang)} {said} [{cite(cand, own=True)}]")
+                else:
+                    parts.append(f"{say(role, lang)} {cand.unit.text} [{cite(cand)}]")
             return "\n\n".join(parts), sources
         if draft.other_language:
             parts.append(say("other_language", lang))
@@ -474,14 +516,51 @@ class Assistant:
         return "\n\n".join(parts), sources
 
 
+def _sections(chunks: list[Chunk]) -> Callable[[Chunk], list[Chunk]]:
+    """chunk -> the other chunks of its section: neighbours in its document sharing a heading.
+
+    A section split by paragraph source markers is several chunks in a row whose names share
+    the section's heading.
+    """
+    by_doc: dict[str, list[Chunk]] = {}
+    for chunk in chunks:
+        by_doc.setdefault(chunk.doc_id, []).append(chunk)
+    for doc_chunks in by_doc.values():
+        doc_chunks.sort(key=lambda c: c.position)
+
+    def headings(chunk: Chunk) -> set[str]:
+        return {name for name in chunk.section.split(" / ") if name}
+
+    def siblings(chunk: Chunk) -> list[Chunk]:
+        doc = by_doc.get(chunk.doc_id, [])
+        at = next((i for i, c in enumerate(doc) if c.chunk_id == chunk.chunk_id), None)
+        if at is None:
+            return []
+        out = []
+        for step in (-1, 1):
+            i, previous = at + step, doc[at]
+            while 0 <= i < len(doc) and headings(doc[i]) & headings(previous):
+                out.append(doc[i])
+                previous, i = doc[i], i + step
+        return out
+
+    return siblings
+
+
 def _source(n: int, cand: Candidate) -> Source:
     chunk = cand.hit.chunk
+    # The quote is a contact's line: the source names that person (name, role, organisation).
+    # Its block's `source` is the page that states the line, so it leads the URLs.
+    contact = chunk.contact if chunk.contact and cand.unit.text == chunk.contact.line() else None
+    urls = list(dict.fromkeys([contact.source, *chunk.urls])) if contact else list(chunk.urls)
     return Source(
         n=n,
         doc_id=chunk.doc_id,
         chunk_id=chunk.chunk_id,
         title=chunk.title,
-        url=chunk.url,
+        url=urls[0] if urls else chunk.url,
+        urls=urls,
+        contact=contact,
         lang=chunk.lang,
         section=cand.unit.heading or chunk.section,
         as_of=chunk.as_of,
@@ -499,3 +578,13 @@ def _pieces(text: str) -> Iterator[str]:
     paragraphs = text.split("\n\n")
     for i, paragraph in enumerate(paragraphs):
         yield paragraph + ("\n\n" if i < len(paragraphs) - 1 else "")
+
+
+# Probes for the pathological-input test (tests/assistant/test_textregex.py).
+textregex.register_text_function("assistant.pipeline._NAME", lambda text: _NAME.search(text))
+textregex.register_text_function(
+    "assistant.pipeline._YEAR", lambda text: _YEAR.findall(_PERIOD.sub(" ", text))
+)
+textregex.register_text_function(
+    "assistant.pipeline._CAPITALISED", lambda text: _CAPITALISED.findall(text)
+)

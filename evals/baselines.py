@@ -115,7 +115,7 @@ class NaiveBaseline:
             batch = chunks[start : start + 256]
             self.store.add_texts(
                 texts=[c.text for c in batch],
-                metadatas=[c.model_dump(exclude={"text"}) for c in batch],
+                metadatas=[c.model_dump(exclude={"text", "urls", "contact"}) for c in batch],
                 ids=[c.chunk_id for c in batch],
             )
 

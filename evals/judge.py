@@ -7,9 +7,9 @@ test is that the answer rests on what it cites.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
+from assistant import textregex
 from assistant.schema import Answer
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ PROMPT = (
     "Question: {question}\n\nAnswer:\n{answer}\n\nQuoted sources:\n{quotes}\n\n"
     "Is every statement in the answer supported by the quoted sources? Reply YES or NO."
 )
-_VERDICT = re.compile(r"\b(YES|NO|JA|KYLLÄ|EI|NEJ)\b", re.IGNORECASE)
+_VERDICT = textregex.compile(r"\b(YES|NO|JA|KYLLÄ|EI|NEJ)\b", textregex.IGNORECASE)
 _YES = {"yes", "ja", "kyllä"}
 
 
@@ -69,3 +69,7 @@ class FaithfulnessJudge:
         if match is None:
             return None
         return 1.0 if match.group(1).casefold() in _YES else 0.0
+
+
+# Probe for the pathological-input test (tests/assistant/test_textregex.py).
+textregex.register_text_function("evals.judge._VERDICT", lambda text: _VERDICT.search(text))

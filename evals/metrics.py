@@ -6,7 +6,6 @@ repeats the rules (see `RULES`) so the numbers are never a black box.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
@@ -14,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant import textregex
 from assistant.schema import Chunk, Source
 
 LANG_ORDER = ("en", "fi", "sv")
@@ -102,12 +102,16 @@ def passed(answerable: bool, refused: bool, missing: Sequence[Any]) -> bool:
 
 # --- answer language -------------------------------------------------------------------------
 
-_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
-_EMAIL = re.compile(r"\S+@\S+\.\w+")
-_MARKER = re.compile(r"\[\s*\d+(?:\s*[,;–-]\s*\d+)*\s*\]")
-_QUOTED = re.compile(r'"[^"]*"|“[^”“]*”|”[^”]*”|„[^“”]*[“”]|«[^»]*»|»[^»]*»|‘[^’]*’|’[^’]*’')
-_TOKEN = re.compile(r"[^\W_][\w'’\-]*", re.UNICODE)
-_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_URL = textregex.compile(r"(?:https?://|www\.)\S+", textregex.IGNORECASE)
+# Linear forms (issue 11): an address starts after a space or '@', not at each character of a long
+# token; an opening quote's run stops at the next opening quote of its kind.
+_EMAIL = textregex.compile(r"(?<![^\s@])[^\s@]+@[^\s@]+\.\w+")
+_MARKER = textregex.compile(r"\[\s*\d+(?:\s*[,;–-]\s*\d+)*\s*\]")
+_QUOTED = textregex.compile(
+    r'"[^"]*"|“[^”“]*”|”[^”]*”|„[^„“”]*[“”]|«[^«»]*»|»[^»]*»|‘[^‘’]*’|’[^’]*’'
+)
+_TOKEN = textregex.compile(r"[^\W_][\w'’\-]*")
+_WORD = textregex.compile(r"[^\W\d_]+")
 
 
 @lru_cache(maxsize=1)
@@ -136,6 +140,7 @@ def _is_name_token(token: str) -> bool:
     return token[0].isupper() or any(c.isdigit() for c in token)
 
 
+@textregex.text_function(["Tampere ecosystem agreement"])
 def strip_for_language(text: str, titles: Iterable[str] = ()) -> str:
     """The answer without what says nothing about its language (see RULES['language_match'])."""
     titles = [t for t in titles if t and t.strip()]
@@ -144,7 +149,7 @@ def strip_for_language(text: str, titles: Iterable[str] = ()) -> str:
     text = _MARKER.sub(" ", text)
     text = _QUOTED.sub(" ", text)
     for title in sorted(titles, key=len, reverse=True):
-        text = re.sub(re.escape(title), " ", text, flags=re.IGNORECASE)
+        text = textregex.sub(textregex.escape(title), " ", text, textregex.IGNORECASE)
     title_words = {w.casefold() for t in titles for w in _TOKEN.findall(t)}
 
     tokens = list(_TOKEN.finditer(text))
@@ -181,6 +186,7 @@ def strip_for_language(text: str, titles: Iterable[str] = ()) -> str:
     return " ".join("".join(out).split())
 
 
+@textregex.text_function()
 def answer_language(text: str, titles: Iterable[str] = ()) -> str | None:
     """The detected language of an answer text, by the rule in RULES['language_match']."""
     stripped = strip_for_language(text, titles)
@@ -191,7 +197,7 @@ def answer_language(text: str, titles: Iterable[str] = ()) -> str | None:
 
 # --- citations -------------------------------------------------------------------------------
 
-_ELLIPSIS = re.compile(r"^(?:\.\.\.|…)\s*|\s*(?:\.\.\.|…)$")
+_ELLIPSIS = textregex.compile(r"^(?:\.\.\.|…)\s*|(?<!\s)\s*(?:\.\.\.|…)$")
 
 
 def _ws(text: str) -> str:
@@ -232,9 +238,10 @@ def bad_urls(cited: Iterable[str], gold: Iterable[str]) -> list[str]:
 
 # --- retrieval -------------------------------------------------------------------------------
 
-_LANG_SUFFIX = re.compile(r"[-_](?:en|fi|sv)$")
+_LANG_SUFFIX = textregex.compile(r"[-_](?:en|fi|sv)$")
 
 
+@textregex.text_function()
 def doc_topic(doc_id: str) -> str:
     """A document id without its language suffix: 'funding-fi' -> 'funding'."""
     return _LANG_SUFFIX.sub("", doc_id)
@@ -303,3 +310,24 @@ def summarise_by_lang(records: Sequence[Mapping[str, Any]], judged: bool = False
             lang: summarise([r for r in records if r["lang"] == lang], judged) for lang in langs
         },
     }
+
+
+# Probe for the pathological-input test (tests/assistant/test_textregex.py).
+textregex.register_text_function(
+    "evals.metrics.quote_is_valid",
+    lambda text: quote_is_valid(
+        Source(
+            n=1,
+            doc_id="d",
+            chunk_id="d#0",
+            title="t",
+            url="",
+            lang="en",
+            section="",
+            as_of="",
+            quote=text,
+            score=1.0,
+        ),
+        Chunk(chunk_id="d#0", doc_id="d", text=text),
+    ),
+)

@@ -5,16 +5,21 @@ section (many sections are a sentence or two). A list or a table is never cut: i
 its heading and its lead-in sentence, because a half table is what makes answers wrong. Every chunk
 starts with the heading line(s) of the sections it holds so the answer step can re-parse headings,
 paragraphs and lists out of `chunk.text` alone.
+
+Source markers (ingest/markers.py) come in as `Document.spans`: text under different marker URL
+lists (or different contact blocks) is never joined into one chunk, and a section that a
+paragraph marker splits becomes separate pieces, so every chunk cites the pages that state it.
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
-import re
 from dataclasses import dataclass, field
 
-from assistant.schema import Chunk
-from ingest.documents import Document
+from assistant import textregex
+from assistant.schema import Chunk, Contact
+from ingest.documents import Document, Span
 
 __all__ = ["chunk_document", "count_words"]
 
@@ -25,7 +30,7 @@ _KINDS = {
     "ordered_list_open": "list",
     "table_open": "table",
 }
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=\S)")
+_SENTENCE_END = textregex.compile(r"(?<=[.!?…])\s+(?=\S)")
 
 
 def count_words(text: str) -> int:
@@ -39,10 +44,17 @@ class _Block:
 
     text: str
     kind: str  # para | list | table | other
+    urls: tuple[str, ...] = ()  # its source marker's URLs; () = the front-matter sources
+    contact: Contact | None = None  # the contact block of its section
 
     @property
     def words(self) -> int:
         return count_words(self.text)
+
+    @property
+    def key(self) -> tuple[tuple[str, ...], Contact | None]:
+        """Blocks with different keys never share a chunk."""
+        return self.urls, self.contact
 
 
 @dataclass
@@ -66,11 +78,40 @@ class _Piece:
         return "\n\n".join(lines + [block.text for block in self.blocks])
 
     @property
+    def key(self) -> tuple[tuple[str, ...], Contact | None]:
+        return self.blocks[0].key if self.blocks else ((), None)
+
+    @property
     def words(self) -> int:
         return count_words(self.text)
 
 
-def _parse_sections(markdown: str) -> list[_Section]:
+def _span_of(spans: list[Span], start: int, end: int) -> tuple[tuple[str, ...], Contact | None]:
+    """URLs (in order, deduplicated) and contact of the spans covering lines [start, end)."""
+    if not spans:
+        return (), None
+    starts = [span.start for span in spans]
+    first = max(bisect.bisect_right(starts, start) - 1, 0)
+    last = max(bisect.bisect_left(starts, max(end, start + 1)) - 1, first)
+    covering = spans[first : last + 1]
+    urls = tuple(dict.fromkeys(url for span in covering for url in span.urls))
+    contact = next((span.contact for span in covering if span.contact is not None), None)
+    return urls, contact
+
+
+def _split_by_key(section: _Section) -> list[_Section]:
+    """A section whose blocks carry different markers: one section per run, heading repeated."""
+    out: list[_Section] = []
+    for block in section.blocks:
+        if out and out[-1].blocks[-1].key == block.key:
+            out[-1].blocks.append(block)
+        else:
+            headings = section.headings if not out else _continued(section.headings, 1)
+            out.append(_Section(headings, [block], section.group))
+    return out or [section]
+
+
+def _parse_sections(markdown: str, spans: list[Span] | None = None) -> list[_Section]:
     """Top-level blocks by markdown-it's source line map, grouped under their headings."""
     from markdown_it import MarkdownIt
 
@@ -98,10 +139,11 @@ def _parse_sections(markdown: str) -> list[_Section]:
         text = "\n".join(lines[start:end]).strip("\n")
         if not text.strip():
             continue
-        sections[-1].blocks.append(_Block(text, _KINDS.get(token.type, "other")))
+        urls, contact = _span_of(spans or [], start, end)
+        sections[-1].blocks.append(_Block(text, _KINDS.get(token.type, "other"), urls, contact))
     for section in sections:
         section.blocks = _glue_lead_ins(section.blocks)
-    return [s for s in sections if s.blocks]
+    return [part for s in sections if s.blocks for part in _split_by_key(s)]
 
 
 def _glue_lead_ins(blocks: list[_Block]) -> list[_Block]:
@@ -113,9 +155,10 @@ def _glue_lead_ins(blocks: list[_Block]) -> list[_Block]:
             block.kind in ("list", "table")
             and previous is not None
             and previous.kind == "para"
+            and previous.key == block.key
             and (previous.text.rstrip().endswith(":") or previous.words <= _LEAD_IN_MAX_WORDS)
         ):
-            out[-1] = _Block(previous.text + "\n\n" + block.text, block.kind)
+            out[-1] = _Block(previous.text + "\n\n" + block.text, block.kind, *block.key)
         else:
             out.append(block)
     return out
@@ -133,7 +176,9 @@ def _partition(sizes: list[int], limit: int, floor: int) -> list[list[int]]:
         total = 0
         for start in range(end - 1, -1, -1):
             total += sizes[start]
-            if total > limit and start < end - 1:
+            # A group of more than `limit` units (only possible with word-less ones such as
+            # '. . .') is never needed, and without the bound this loop is quadratic.
+            if (total > limit or end - start > limit) and start < end - 1:
                 break
             groups, small, spread = best[start][0]
             slack = max(limit - total, 0)
@@ -148,6 +193,7 @@ def _partition(sizes: list[int], limit: int, floor: int) -> list[list[int]]:
     return cuts[::-1]
 
 
+@textregex.text_function(250, 100)
 def _split_paragraph(text: str, limit: int, floor: int) -> list[str]:
     """A paragraph too long for one chunk, cut at sentence ends (by word count as a last resort)."""
     sentences: list[str] = []
@@ -169,7 +215,8 @@ def _pieces(section: _Section, min_words: int, max_words: int) -> list[_Piece]:
     units: list[_Block] = []
     for block in section.blocks:
         if block.kind == "para" and block.words > limit:
-            units += [_Block(part, "para") for part in _split_paragraph(block.text, limit, floor)]
+            parts = _split_paragraph(block.text, limit, floor)
+            units += [_Block(part, "para", *block.key) for part in parts]
         else:
             units.append(block)  # an oversized list or table stays whole
     groups = _partition([unit.words for unit in units], limit, floor)
@@ -200,7 +247,8 @@ def _join(pieces: list[_Piece], min_words: int, max_words: int) -> list[list[_Pi
     chunks: list[list[_Piece]] = []
     size = 0
     for piece in pieces:
-        if chunks and size < min_words and size + piece.words > max_words:
+        same_source = bool(chunks) and chunks[-1][-1].key == piece.key
+        if same_source and size < min_words and size + piece.words > max_words:
             # A short chunk before a section that does not fit: top it up with that section's
             # first paragraphs rather than leave it short.
             head, piece = _fill(piece, max_words - size, min_words)
@@ -209,7 +257,7 @@ def _join(pieces: list[_Piece], min_words: int, max_words: int) -> list[list[_Pi
                 size += head.words
         words = piece.words
         if (
-            not chunks
+            not same_source
             or size + words > max_words
             or size >= min_words
             and (piece.group != chunks[-1][-1].group or size + words > target)
@@ -223,6 +271,7 @@ def _join(pieces: list[_Piece], min_words: int, max_words: int) -> list[list[_Pi
     for chunk in chunks:
         if (
             merged
+            and merged[-1][-1].key == chunk[0].key
             and _words(merged[-1]) + _words(chunk) <= max_words
             and (_words(chunk) < min_words or _words(merged[-1]) < min_words)
         ):
@@ -256,7 +305,7 @@ def _section_name(chunk: list[_Piece], title: str) -> str:
 
 def chunk_document(doc: Document, min_words: int = 100, max_words: int = 250) -> list[Chunk]:
     """The document's chunks, in order; the same document always gives the same chunks and ids."""
-    sections = _parse_sections(doc.text)
+    sections = _parse_sections(doc.text, doc.spans)
     pieces = [piece for s in sections for piece in _pieces(s, min_words, max_words)]
     first = sections[0].headings[:1] if sections else []
     title = first[0][1] if first and first[0][0] == 1 else doc.title
@@ -264,7 +313,15 @@ def chunk_document(doc: Document, min_words: int = 100, max_words: int = 250) ->
     seen: dict[str, int] = {}
     for position, group in enumerate(_join(pieces, min_words, max_words)):
         text = "\n\n".join(piece.text for piece in group)
-        digest = hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()[:16]
+        marked, contact = group[0].key
+        urls = list(marked) or list(doc.sources)
+        if contact is not None and contact.line() not in text:
+            contact = None  # a part of the person's section without the block: nothing to cite
+        # The pages and the contact are part of the identity: fixing a marker re-ingests.
+        identity = " ".join(text.split()) + "\x00" + "\n".join(urls)
+        if contact is not None:
+            identity += "\x00" + contact.model_dump_json()
+        digest = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:16]
         seen[digest] = seen.get(digest, 0) + 1
         suffix = f"-{seen[digest]}" if seen[digest] > 1 else ""
         chunks.append(
@@ -275,11 +332,21 @@ def chunk_document(doc: Document, min_words: int = 100, max_words: int = 250) ->
                 title=doc.title,
                 lang=doc.lang,
                 section=_section_name(group, title),
-                url=doc.sources[0] if doc.sources else "",
+                url=urls[0] if urls else "",
                 as_of=doc.as_of,
                 position=position,
                 translation_of=doc.translation_of,
                 source_path=doc.path,
+                urls=urls,
+                contact=contact,
             )
         )
     return chunks
+
+
+def _probe_chunk_document(text: str) -> None:
+    """The whole chunker over a hostile document body."""
+    chunk_document(Document(doc_id="probe", title="Probe", lang="en", text=text))
+
+
+textregex.register_text_function("ingest.chunking.chunk_document", _probe_chunk_document)

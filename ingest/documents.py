@@ -8,6 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from assistant.schema import Contact
+
+
+@dataclass(frozen=True)
+class Span:
+    """From line `start` of a document's text to the next span: the pages that state those lines
+    (a source marker; empty = the front-matter sources) and the contact block of their section."""
+
+    start: int
+    urls: tuple[str, ...] = ()
+    contact: Contact | None = None
+
 
 @dataclass
 class Document:
@@ -21,6 +33,7 @@ class Document:
     as_of: str = ""  # front matter as_of (ISO date), else the file's mtime date
     translation_of: str = ""
     path: str = ""  # path as given / relative to the root
+    spans: list[Span] = field(default_factory=list)  # source markers / contacts; [] = none
 
 
 @dataclass

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.answer.units import split_units
+from assistant.answer.units import split_units, unit_key
 from assistant.embeddings import EmbeddingProvider, get_embedder
 from assistant.schema import Chunk
 from assistant.settings import Settings
@@ -172,6 +172,9 @@ class Indexer:
 
         # Answer units' vectors: old and new kept until the manifest switches, then pruned.
         unit_keys = {u.key: u.text for c in chunks for u in split_units(c.text)}
+        # A contact's topics get a vector too: refusals pick the person whose topics fit best.
+        profiles = [c.contact.profile() for c in chunks if c.contact is not None]
+        unit_keys |= {unit_key(profile): profile for profile in profiles}
         vectors = UnitVectors.load(settings.index_dir, self.store.collection_name)
         missing = [k for k in unit_keys if k not in vectors]
         if missing:

@@ -9,7 +9,6 @@ one broken file never stops an ingest.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -18,8 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant import languages
-from ingest.documents import Document, LoadError, UnreadableDocument
+from assistant import languages, textregex
+from ingest.documents import Document, LoadError, Span, UnreadableDocument
+from ingest.markers import ContactError, annotate
 
 __all__ = [
     "SUPPORTED",
@@ -32,9 +32,11 @@ __all__ = [
 
 SUPPORTED = {".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx"}
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.MULTILINE)
+# Closing #s are stripped in Python: `(.+?)\s*#*\s*$` retried its tail at every position of a
+# long space run, and `\s` crossed lines (quadratic: issue 11).
+_HEADING = textregex.compile(r"^(#{1,6})[ \t]+(.+)$", textregex.MULTILINE)
 _DETECT_CHARS = 5000  # enough to tell en/fi/sv apart; a whole book would take lingua seconds
-_BULLET = re.compile(r"^\s*[•▪◦●■–]\s*")
+_BULLET = textregex.compile(r"^\s*[•▪◦●■–]\s*")
 _MAX_LIST_INDENT = 8  # deeper nesting is shown at this depth (Markdown readers stop there too)
 
 
@@ -112,7 +114,7 @@ def slugify(relative: str) -> str:
     parts = []
     for part in Path(relative).with_suffix("").parts:
         ascii_part = unicodedata.normalize("NFKD", part).encode("ascii", "ignore").decode()
-        slug = re.sub(r"[^a-z0-9]+", "-", ascii_part.lower()).strip("-")
+        slug = textregex.sub(r"[^a-z0-9]+", "-", ascii_part.lower()).strip("-")
         if slug:
             parts.append(slug)
     return "/".join(parts) or "document"
@@ -175,9 +177,10 @@ def _as_list(value: Any) -> list[str]:
     return out
 
 
+@textregex.text_function()
 def _first_heading(text: str) -> str:
     match = _HEADING.search(text)
-    return match.group(2).strip() if match else ""
+    return match.group(2).strip().rstrip("#").strip() if match else ""
 
 
 def _mtime_date(path: Path) -> str:
@@ -323,7 +326,7 @@ def _html_blocks(node: Any, blocks: list[str]) -> None:
                 inline.append(str(child))
         elif name in _DROP:
             continue
-        elif re.fullmatch(r"h[1-6]", name):
+        elif textregex.fullmatch(r"h[1-6]", name):
             flush()
             if text := _clean(child.get_text(" ")):
                 blocks.append("#" * int(name[1]) + " " + text)
@@ -407,7 +410,7 @@ def _docx_list_level(paragraph: Any) -> int | None:
         return max(0, min(level, _MAX_LIST_INDENT))
     style = paragraph.style.name if paragraph.style is not None else ""
     if style.lower().startswith("list"):
-        match = re.search(r"(\d)$", style)
+        match = textregex.search(r"(\d)$", style)
         return max(0, int(match.group(1)) - 1) if match else 0
     return None
 
@@ -449,7 +452,7 @@ def _load_docx(path: Path) -> tuple[str, dict[str, Any]]:
         if not text:
             continue
         style = item.style.name if item.style is not None else ""
-        heading = re.fullmatch(r"heading\s*([1-6])", style.strip(), re.IGNORECASE)
+        heading = textregex.fullmatch(r"heading\s*([1-6])", style.strip(), textregex.I)
         level = _docx_list_level(item)
         if heading or style == "Title":
             flush_list()
@@ -511,6 +514,12 @@ def load_file(path: Path, root: Path | None = None, limits: IngestLimits | None 
             f"too much text (over {limits.max_text_chars:,} characters; INGEST_MAX_TEXT_CHARS)",
         )
     body = body.strip()
+    spans: list[Span] = []
+    if loader is _load_markdown:  # source markers and contact blocks (ingest/markers.py)
+        try:
+            body, spans = annotate(body)
+        except ContactError as exc:
+            raise UnreadableDocument(shown, str(exc)) from None
     if not body:
         hint = " (scanned images?)" if path.suffix.lower() == ".pdf" else ""
         raise UnreadableDocument(shown, "no text found" + hint)
@@ -527,6 +536,7 @@ def load_file(path: Path, root: Path | None = None, limits: IngestLimits | None 
         as_of=_as_text(meta.get("as_of")) or _mtime_date(path),
         translation_of=_as_text(meta.get("translation_of")),
         path=shown,
+        spans=spans,
     )
 
 
@@ -590,3 +600,10 @@ def load_path(
         seen[document.doc_id] = document.path
         documents.append(document)
     return documents, errors
+
+
+# Probes for the pathological-input test (tests/assistant/test_textregex.py).
+textregex.register_text_function("ingest.loaders.slugify", lambda text: slugify(f"x/{text}.md"))
+textregex.register_text_function(
+    "ingest.loaders._BULLET", lambda text: [_BULLET.sub("- ", line) for line in text.splitlines()]
+)

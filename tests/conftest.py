@@ -71,6 +71,31 @@ def shipped_copy(shipped_settings: Settings, tmp_path: Path) -> Settings:
     return make_settings(data_dir=target)
 
 
+# --- feedback databases (issue 13): tests that take `database_url` run on SQLite and PostgreSQL ---
+
+DATABASES = ["sqlite", "postgres"]
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path):
+    """An empty feedback database: a SQLite file, or a fresh database on the real PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fb' / 'feedback.db'}"
+        return
+    import uuid
+
+    import psycopg
+
+    server = request.getfixturevalue("postgres_server")
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    admin = f"host=127.0.0.1 port={server.port} user={server.user} dbname=postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"postgresql+psycopg://{server.user}@127.0.0.1:{server.port}/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 # --- state stores (issue 11): every test that takes `state_store` runs on each implementation ---
 
 
@@ -87,24 +112,85 @@ class FakeClock:
         self.now += seconds
 
 
-# One entry per StateStore implementation. The Redis one (next issue) adds its name here and a
-# branch below; its `clock.advance` then has to wait in real time (Redis keeps its own clock).
-STATE_STORES = ["memory"]
+# One entry per StateStore implementation; `state_store` builds each on the test's clock.
+STATE_STORES = ["memory", "redis"]
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+class RedisClock(FakeClock):
+    """Time passing for a real Redis: `advance` takes the seconds off every live key's TTL (and
+    deletes what runs out), which is what Redis would see after sleeping, without the wait."""
+
+    def __init__(self, store) -> None:
+        super().__init__()
+        self.store = store
+
+    def advance(self, seconds: float) -> None:
+        super().advance(seconds)
+        client = self.store.client
+        for key in client.scan_iter(match=f"{self.store.prefix}*"):
+            left = client.pttl(key)
+            if left < 0:
+                continue  # no expiry (or gone meanwhile)
+            if left <= seconds * 1000:
+                client.delete(key)
+            else:
+                client.pexpire(key, int(left - seconds * 1000))
 
 
 @pytest.fixture(params=STATE_STORES)
-def state_store(request: pytest.FixtureRequest, clock: FakeClock):
+def clock(request: pytest.FixtureRequest) -> FakeClock:
+    """The test's clock, for the implementation `state_store` is built on (same param)."""
+    if request.param == "redis":
+        import uuid
+
+        from assistant.state.redis import RedisStateStore
+
+        url = request.getfixturevalue("redis_url")
+        store = RedisStateStore(url, prefix=f"test:{uuid.uuid4().hex}:")
+        request.addfinalizer(store.close)
+        return RedisClock(store)
+    return FakeClock()
+
+
+@pytest.fixture
+def state_store(clock: FakeClock):
     """A fresh, empty state store of each implementation, on the test's clock."""
-    if request.param == "memory":
+    if isinstance(clock, RedisClock):
+        store = clock.store
+    else:
         from assistant.state.memory import InMemoryStateStore
 
         store = InMemoryStateStore(max_keys=1000, clock=clock)
-    else:  # pragma: no cover - a new implementation must be wired here
-        raise AssertionError(f"no fixture for state store {request.param!r}")
     yield store
+    if isinstance(clock, RedisClock):  # only this test's keys (the prefix is its own)
+        keys = list(store.client.scan_iter(match=f"{store.prefix}*"))
+        if keys:
+            store.client.delete(*keys)
     store.close()
+
+
+# --------------------------------------------------------------------------- marked corpus (i10)
+
+
+@pytest.fixture(scope="session")
+def marked_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings over a small en/fi/sv corpus with source markers and contact blocks, indexed."""
+    from ingest.indexer import Indexer
+    from tests.marked_corpus import write_marked_corpus
+
+    root = tmp_path_factory.mktemp("marked")
+    corpus = write_marked_corpus(root / "corpus")
+    settings = make_settings(corpus_dir=corpus, data_dir=root / "data")
+    report = Indexer(settings).run()
+    assert not report.errors, report.errors
+    return settings
+
+
+@pytest.fixture(scope="session")
+def marked_assistant(marked_settings: Settings):
+    """The real pipeline over the marked corpus (closed at the end of the run)."""
+    from assistant.pipeline import Assistant
+
+    assistant = Assistant.from_settings(marked_settings)
+    yield assistant
+    assistant.store.close()

@@ -10,16 +10,18 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
+from assistant import textregex
+from assistant.textregex import Pattern
 
-def _rx(*patterns: str) -> re.Pattern[str]:
-    return re.compile("|".join(patterns), re.IGNORECASE | re.UNICODE)
+
+def _rx(*patterns: str) -> Pattern:
+    return textregex.compile("|".join(patterns), textregex.IGNORECASE)
 
 
 # The kind of answer a question expects, and how to recognise that kind of fact in evidence.
-EXPECTS: dict[str, re.Pattern[str]] = {
+EXPECTS: dict[str, Pattern] = {
     "email": _rx(r"\be-?mail", r"sähköpost", r"\be-?post", r"mejl"),
     "phone": _rx(
         r"\bphone",
@@ -73,18 +75,20 @@ EXPECTS: dict[str, re.Pattern[str]] = {
     ),
 }
 
-EVIDENCE: dict[str, re.Pattern[str]] = {
-    "email": re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+"),
-    "phone": re.compile(r"(?:\+358|\b0)\d{1,2}[\s-]?\d{3}[\s-]?\d{3,4}\b"),
-    "time": re.compile(
-        r"\b\d{1,2}[:.]\d{2}\s*(?:[-–]\s*\d{1,2}[:.]\d{2})|\bklo\b|\bkl\.\s*\d", re.I
+EVIDENCE: dict[str, Pattern] = {
+    # (?<!...): an address starts where a word does; without it one long token was rescanned from
+    # each of its characters (quadratic: issue 11).
+    "email": textregex.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.]+"),
+    "phone": textregex.compile(r"(?:\+358|\b0)\d{1,2}[\s-]?\d{3}[\s-]?\d{3,4}\b"),
+    "time": textregex.compile(
+        r"\b\d{1,2}[:.]\d{2}\s*(?:[-–]\s*\d{1,2}[:.]\d{2})|\bklo\b|\bkl\.\s*\d", textregex.I
     ),
-    "amount": re.compile(
+    "amount": textregex.compile(
         r"\bEUR\b|€|\beuro(?:a|n|t|ja)?\b|\bmiljoon\w*|\bmiljon\w*|\bmilj\.|\bmillion\b|%"
         r"|\bprosent\w*|\bprocent\b|\bper cent\b",
-        re.I,
+        textregex.I,
     ),
-    "date": re.compile(r"\b\d{1,2}\.\d{1,2}\.(?:\d{4})?|\b(?:19|20)\d{2}\b"),
+    "date": textregex.compile(r"\b\d{1,2}\.\d{1,2}\.(?:\d{4})?|\b(?:19|20)\d{2}\b"),
 }
 
 # Sentences about the document itself ("The sections below cover ...") are never an answer.
@@ -148,7 +152,7 @@ INJECTION = _rx(
     r"systemprompt",
 )
 
-PERSONAS: dict[str, re.Pattern[str]] = {
+PERSONAS: dict[str, Pattern] = {
     "company": _rx(
         r"\bstart-?ups?\b",
         r"\bmy (?:company|firm|business|product)",
@@ -241,7 +245,7 @@ FOLLOW_UP = _rx(
     r"\b(?:berätta mer|mer om|och den)\b",
 )
 
-ORDINALS: dict[int, re.Pattern[str]] = {
+ORDINALS: dict[int, Pattern] = {
     1: _rx(r"\bfirst\b", r"ensimmäi", r"\bförsta\b"),
     2: _rx(r"\bsecond\b", r"\btoi(?:nen|sesta|sen|sta)\b", r"\bandra\b"),
     3: _rx(r"\bthird\b", r"\bkolma(?:s|nnesta|nnen|tta)\b", r"\btredje\b"),
@@ -262,6 +266,7 @@ class QuestionKind:
     follow_up: bool
 
 
+@textregex.text_function()
 def analyse(question: str) -> QuestionKind:
     """Classify the question by its words (first matching answer kind wins)."""
     expects = next((kind for kind, rx in EXPECTS.items() if rx.search(question)), None)
@@ -281,6 +286,16 @@ def has_evidence(kind: str, text: str) -> bool:
     return bool(EVIDENCE[kind].search(text))
 
 
+@textregex.text_function()
 def ordinal(question: str) -> int | None:
     """1, 2, 3, 4 or -1 (last) when the question points at an item by position."""
     return next((n for n, rx in ORDINALS.items() if rx.search(question)), None)
+
+
+# Probes for the pathological-input test (tests/assistant/test_textregex.py).
+for _kind in EVIDENCE:
+    textregex.register_text_function(
+        f"assistant.answer.analysis.has_evidence[{_kind}]",
+        lambda text, kind=_kind: has_evidence(kind, text),
+    )
+textregex.register_text_function("assistant.answer.analysis.META", lambda text: META.search(text))

@@ -9,13 +9,14 @@ then adds units that cover parts of the question not yet covered, within a word 
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
 
+from assistant import textregex
 from assistant.answer.analysis import META
 from assistant.answer.units import Unit, split_units
 from assistant.retrieval.bm25 import tokenize
@@ -42,6 +43,9 @@ class Selection:
     chosen: list[Candidate] = field(default_factory=list)
     candidates: list[Candidate] = field(default_factory=list)
     question_terms: dict[str, float] = field(default_factory=dict)
+
+
+_WORD = textregex.compile(r"[^\W_]+")
 
 
 @lru_cache(maxsize=4)
@@ -83,7 +87,7 @@ class TermWeights:
     def content(self, text: str, lang: str) -> dict[str, float]:
         """Weighted terms without function and question words ("what", "kuka", "vad")."""
         stop = _stop_words(lang)
-        words = [w for w in re.findall(r"[^\W_]+", text.lower()) if w not in stop]
+        words = [w for w in _WORD.findall(text.lower()) if w not in stop]
         return self.weighted(" ".join(words), lang) or self.weighted(text, lang)
 
     def vocabulary_coverage(self, text: str, lang: str) -> float:
@@ -98,7 +102,7 @@ class TermWeights:
         return sum(w for t, w in terms.items() if self.known(t)) / sum(terms.values())
 
 
-_COPULA = re.compile(r"\s(?:are|is|ovat|on|är)\s", re.IGNORECASE)
+_COPULA = textregex.compile(r"\s(?:are|is|ovat|on|är)\s", textregex.IGNORECASE)
 
 
 def _defines(text: str, qterms: dict[str, float], lang: str) -> bool:
@@ -117,6 +121,17 @@ def _gain(
     return cand.score + 0.25 * new / qtotal
 
 
+def _next_to(a: Candidate, b: Candidate, place: dict[int, int]) -> bool:
+    """Consecutive units of one section, in one chunk or in two neighbouring chunks of it."""
+    ca, cb = a.hit.chunk, b.hit.chunk
+    return (
+        ca.doc_id == cb.doc_id
+        and abs(ca.position - cb.position) <= 1
+        and a.unit.heading == b.unit.heading
+        and abs(place[id(a)] - place[id(b)]) == 1
+    )
+
+
 class ExtractiveAnswerer:
     """Scores and selects units from the top hits."""
 
@@ -129,7 +144,9 @@ class ExtractiveAnswerer:
         chunks_considered: int = 4,
         margin: float = 0.03,
         neighbour_margin: float = 0.10,
+        siblings: Callable[[Chunk], list[Chunk]] | None = None,
     ) -> None:
+        self.siblings = siblings
         self.margin = margin
         self.neighbour_margin = neighbour_margin
         self.weights = weights
@@ -148,7 +165,7 @@ class ExtractiveAnswerer:
         # these, the retriever drops those) in case the only evidence is in another language.
         same = [h for h in hits if h.chunk.lang == lang][: self.chunks_considered]
         other = [h for h in hits if h.chunk.lang != lang][:2]
-        for hit in same + other:
+        for hit in self._with_siblings(same + other):
             for unit in split_units(hit.chunk.text):
                 dense = self.vectors.similarity(unit.key, qvec)
                 text = f"{unit.heading} {unit.text}"
@@ -168,6 +185,21 @@ class ExtractiveAnswerer:
         out.sort(key=lambda c: -c.score)
         return out, qterms
 
+    def _with_siblings(self, hits: list[SearchHit]) -> list[SearchHit]:
+        """The hits plus the other chunks of their sections, at the hit's rank.
+
+        Paragraphs of one section that cite different pages are separate chunks (each cites its
+        own page); the answer still draws on the whole section, as when it was one chunk.
+        """
+        if self.siblings is None:
+            return hits
+        out: dict[str, SearchHit] = {h.chunk.chunk_id: h for h in hits}
+        for hit in hits:
+            for chunk in self.siblings(hit.chunk):
+                if chunk.chunk_id not in out:
+                    out[chunk.chunk_id] = SearchHit(chunk=chunk, score=hit.score, rank=hit.rank)
+        return list(out.values())
+
     def select(
         self, question: str, qvec: np.ndarray, hits: list[SearchHit], lang: str
     ) -> Selection:
@@ -181,6 +213,11 @@ class ExtractiveAnswerer:
         words = best.unit.words
         qtotal = sum(qterms.values()) or 1.0
         pool = candidates[1:]
+        # Reading order across a section's chunks (split where its paragraphs cite other pages).
+        ordered = sorted(
+            candidates, key=lambda c: (c.hit.chunk.doc_id, c.hit.chunk.position, c.unit.order)
+        )
+        place = {id(c): i for i, c in enumerate(ordered)}
         while pool and len(chosen) < self.max_units:
             pool.sort(
                 key=lambda c, seen=frozenset(covered): _gain(c, qterms, seen, qtotal), reverse=True
@@ -188,12 +225,7 @@ class ExtractiveAnswerer:
             nxt = pool.pop(0)
             new_cov = sum(w for t, w in qterms.items() if t in nxt.terms and t not in covered)
             # A sentence next to a chosen one in the same section usually completes it.
-            neighbour = any(
-                nxt.hit is c.hit
-                and nxt.unit.heading == c.unit.heading
-                and abs(nxt.unit.order - c.unit.order) == 1
-                for c in chosen
-            )
+            neighbour = any(_next_to(nxt, c, place) for c in chosen)
             close = nxt.score >= best.score - (self.neighbour_margin if neighbour else self.margin)
             # ... and one that holds another part of a multi-part question completes the answer.
             floor = best.score - 0.12
@@ -221,3 +253,13 @@ class ExtractiveAnswerer:
             if ovec is not None and float(vec @ ovec) > 0.93:
                 return True
         return False
+
+
+# Probes for the pathological-input test (tests/assistant/test_textregex.py).
+textregex.register_text_function(
+    "assistant.answer.extractive.TermWeights.content",
+    lambda text: TermWeights([]).content(text, "fi"),
+)
+textregex.register_text_function(
+    "assistant.answer.extractive._defines", lambda text: _defines(text, {"x": 1.0}, "en")
+)

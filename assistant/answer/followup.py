@@ -8,31 +8,37 @@ of topic is never dragged back to the previous one.
 
 from __future__ import annotations
 
-import re
-
+from assistant import textregex
 from assistant.answer.analysis import FOLLOW_UP, ordinal
 from assistant.answer.extractive import TermWeights
 from assistant.retrieval.bm25 import tokenize
 from assistant.schema import Turn
 
-_PERSON_PRONOUN = re.compile(
+_PERSON_PRONOUN = textregex.compile(
     r"\b(?:she|he|her|his|him|hän|hänen|häntä|hänelle|häneen|hon|han|hennes|hans|henne|honom)\b",
-    re.IGNORECASE,
+    textregex.IGNORECASE,
 )
-_NAME = re.compile(
+_NAME = textregex.compile(
     r"\b([A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)? [A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)?)"
 )
-_CITATION = re.compile(r"\s*\[\d+\]")
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.+)$", re.MULTILINE)
-_ENUM_LEAD = re.compile(
-    r"(?::|\bare\b|\bovat\b|\bär\b|\binclude\b)\s+(.+)", re.IGNORECASE | re.DOTALL
+# Whitespace is matched only from the start of its run ((?<!\s)), so a long run of spaces is
+# scanned once, not once per position (quadratic: issue 11).
+_CITATION = textregex.compile(r"(?<!\s)\s*\[\d+\]")
+# [ \t], not \s: \s crosses newlines, so every line start of a blank run rescanned the run.
+_LIST_ITEM = textregex.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]+(.+)$", textregex.MULTILINE)
+_ENUM_LEAD = textregex.compile(
+    r"(?::|\bare\b|\bovat\b|\bär\b|\binclude\b)\s+(.+)",
+    textregex.IGNORECASE | textregex.DOTALL,
 )
 _AND = r"(?:and|ja|sekä|och|samt)"
 # "A; B; and C" splits at the semicolons only (items may hold commas); "A, B ja C" at both.
-_SEMI_SPLIT = re.compile(rf";\s*(?:{_AND}\s+)?", re.IGNORECASE)
-_COMMA_SPLIT = re.compile(rf",\s*(?:{_AND}\s+)?|\s+{_AND}\s+", re.IGNORECASE)
+_SEMI_SPLIT = textregex.compile(rf";\s*(?:{_AND}\s+)?", textregex.IGNORECASE)
+_COMMA_SPLIT = textregex.compile(rf",\s*(?:{_AND}\s+)?|(?<!\s)\s+{_AND}\s+", textregex.IGNORECASE)
+_BLANK_LINE = textregex.compile(r"\n\s*\n")
+_SENTENCE_GAP = textregex.compile(r"(?<=[.!?])\s+")
 
 
+@textregex.text_function()
 def _enumeration(sentence: str) -> list[str]:
     lead = _ENUM_LEAD.search(sentence)
     if not lead:
@@ -42,15 +48,16 @@ def _enumeration(sentence: str) -> list[str]:
     return [p.strip(" .") for p in splitter.split(body) if p.strip(" .")]
 
 
+@textregex.text_function({"x"}, "en")
 def _items(answer: str, topic: set[str], lang: str) -> list[str]:
     """The items the answer listed: its list lines, else the enumeration closest to the topic."""
     text = _CITATION.sub("", answer)
     candidates: list[tuple[list[str], str]] = []  # (items, the text that introduces them)
-    for block in (b for b in re.split(r"\n\s*\n", text) if b.strip()):
+    for block in (b for b in _BLANK_LINE.split(text) if b.strip()):
         lines = [m.group(1).strip() for m in _LIST_ITEM.finditer(block)]
         if len(lines) >= 2:
             candidates.append((lines, block))
-        for sentence in re.split(r"(?<=[.!?])\s+", block):
+        for sentence in _SENTENCE_GAP.split(block):
             if len(parts := _enumeration(sentence)) >= 2:
                 candidates.append((parts, sentence))
     if not candidates:
@@ -86,3 +93,16 @@ def rewrite(question: str, history: list[Turn], lang: str, weights: TermWeights)
         if len(own) < 2:
             return f"{question} {last_question}".strip()
     return question
+
+
+def _probe_rewrite(text: str) -> None:
+    """Each path of `rewrite` over hostile text: as question, last answer and last question."""
+    from assistant.answer.extractive import TermWeights
+
+    weights = TermWeights([])
+    history = [Turn(role="user", content=text), Turn(role="assistant", content=text)]
+    for question in (text, "Tell me more about the second one", "What is her phone number?"):
+        rewrite(question, history, "en", weights)
+
+
+textregex.register_text_function("assistant.answer.followup.rewrite", _probe_rewrite)

@@ -11,14 +11,16 @@ document's source. Patterns are plain alternations without nested repetition (li
 from __future__ import annotations
 
 import logging
-import re
 
+from assistant import textregex
 from assistant.schema import SearchHit
 
 log = logging.getLogger(__name__)
 
 # Links as they appear in text: scheme, then anything up to whitespace or a closing bracket/quote.
-_URL = re.compile(r"\b(?:https?|ftp)://[^\s<>\"'()\[\]]+|\bwww\.[^\s<>\"'()\[\]]+", re.I)
+_URL = textregex.compile(
+    r"\b(?:https?|ftp)://[^\s<>\"'()\[\]]+|\bwww\.[^\s<>\"'()\[\]]+", textregex.I
+)
 _TRAILING = ".,;:!?*_"
 
 _I = r"(?:all |any |the |your |my |previous |prior |above |earlier |these |other |kaikki |"
@@ -30,7 +32,7 @@ _RULES_EN = r"(?:instructions|rules|prompts?|guidelines)"
 _RULES_SV = r"(?:instruktioner(?:na)?|regler(?:na)?)"
 
 # Instructions addressed to a model, in en/fi/sv.
-_INSTRUCTIONS = re.compile(
+_INSTRUCTIONS = textregex.compile(
     "|".join(
         (
             # en
@@ -66,10 +68,11 @@ _INSTRUCTIONS = re.compile(
             r"\b(?:meddelande|instruktion|notering) till (?:ai|språkmodell|chattbot|assistent)",
         )
     ),
-    re.IGNORECASE,
+    textregex.IGNORECASE,
 )
 
 
+@textregex.text_function()
 def links(text: str) -> list[str]:
     """Every link in the text, without the punctuation that ends a sentence after it."""
     return [m.group(0).rstrip(_TRAILING) for m in _URL.finditer(text)]
@@ -80,12 +83,14 @@ def _norm(url: str) -> str:
     return url.split("://", 1)[-1].removeprefix("www.")
 
 
+@textregex.text_function(frozenset())
 def foreign_links(text: str, allowed: set[str] | frozenset[str]) -> list[str]:
     """Links in the text that are not among `allowed` (a document's sources)."""
     known = {_norm(u) for u in allowed if u}
     return [u for u in links(text) if _norm(u) not in known]
 
 
+@textregex.text_function()
 def instructs_the_model(text: str) -> bool:
     """True when the text gives instructions to an AI rather than information to a reader."""
     return _INSTRUCTIONS.search(text) is not None

@@ -14,13 +14,12 @@ used, so the default extractive setup can import this module for free.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from assistant import languages
+from assistant import languages, textregex
 from assistant.answer.guard import foreign_links, links
 from assistant.answer.messages import say
 from assistant.retrieval.bm25 import tokenize
@@ -259,15 +258,16 @@ class LLMAnswerer:
 
 
 # [3], [1, 2], [1-3], [1][2]: every number inside brackets made only of numbers and separators.
-_CITATION = re.compile(r"\[(\d+(?:\s*[,;–-]\s*\d+)*)\]")
-_NUMBER = re.compile(r"\d+")
+_CITATION = textregex.compile(r"\[(\d+(?:\s*[,;–-]\s*\d+)*)\]")
+_NUMBER = textregex.compile(r"\d+")
 # Sentence ends: . ! ? followed by space; lines are split first.
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-_LETTER = re.compile(r"[^\W\d_]")
+_SENTENCE_END = textregex.compile(r"(?<=[.!?])\s+")
+_LETTER = textregex.compile(r"[^\W\d_]")
 # Share of a sentence's content words that must occur in the passages it cites.
 GROUNDED_SHARE = 0.5
 
 
+@textregex.text_function()
 def citations(text: str) -> list[int]:
     """Every passage number the text cites, in order of appearance."""
     return [int(n) for group in _CITATION.findall(text) for n in _NUMBER.findall(group)]
@@ -312,6 +312,7 @@ def _foreign_language(text: str) -> str | None:
     return name
 
 
+@textregex.text_function(4, "en")
 def verify(text: str, n_evidence: int, lang: str) -> str | None:
     """None when the answer can be served; else why it cannot (the pipeline falls back).
 

@@ -6,6 +6,11 @@ what kind of answer follows (a refusal, a pointer, a language note).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from assistant.schema import Contact
+
 MESSAGES: dict[str, dict[str, str]] = {
     "refusal": {
         "en": "The documents I answer from do not say that.",
@@ -56,6 +61,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ansöker.",
     },
     "as_of": {"en": "as of", "fi": "tilanne", "sv": "per"},
+    # A contact person, filled from a ```contact block (name, role, organisation, phone).
+    "contact_person": {
+        "en": "{name} ({role}, {organisation})",
+        "fi": "{name} ({role}, {organisation})",
+        "sv": "{name} ({role}, {organisation})",
+    },
+    "contact_phone": {
+        "en": ", phone {phone}",
+        "fi": ", puhelin {phone}",
+        "sv": ", telefon {phone}",
+    },
 }
 
 
@@ -63,3 +79,13 @@ def say(key: str, lang: str) -> str:
     """The message in the language, English when a translation is missing."""
     table = MESSAGES[key]
     return table.get(lang) or table["en"]
+
+
+def contact_line(contact: Contact, lang: str) -> str:
+    """A contact person in the answer's words: name, role, organisation and phone (if any)."""
+    text = say("contact_person", lang).format(
+        name=contact.name, role=contact.role, organisation=contact.organisation
+    )
+    if contact.phone:
+        text += say("contact_phone", lang).format(phone=contact.phone)
+    return text + "."

@@ -8,14 +8,17 @@ list cut into items loses the facts a question asks for), unless it is too long 
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 
-_LIST_LINE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+|^\s*\|")
-_HEADING = re.compile(r"^\s*#{1,6}\s+(.*?)\s*#*\s*$")
+from assistant import textregex
+
+_LIST_LINE = textregex.compile(r"^\s*(?:[-*+]|\d+[.)])\s+|^\s*\|")
+# The closing #s and spaces are stripped in Python: a lazy `(.*?)\s*#*\s*$` retried the tail at
+# every position of a long space run (quadratic: issue 11).
+_HEADING = textregex.compile(r"^\s*#{1,6}\s+(.*)$")
 # A sentence ends at . ! ? followed by space and an upper-case letter, digit or quote; dates such as
 # 1.1.2026 and abbreviations followed by lower case stay inside the sentence.
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“(A-ZÅÄÖÉÜ0-9])")
+_SENTENCE_END = textregex.compile(r"(?<=[.!?])\s+(?=[\"'“(A-ZÅÄÖÉÜ0-9])")
 _ABBREVIATIONS = (
     "e.g.",
     "i.e.",
@@ -38,9 +41,9 @@ _ABBREVIATIONS = (
 LIST_MAX_WORDS = 120
 # A sentence that announces what follows ("... as follows.", "... seuraavasti.", "...:") says
 # nothing alone: it stays with the rest of its paragraph.
-_LEAD_IN = re.compile(
+_LEAD_IN = textregex.compile(
     r"(?::|\b(?:as follows|the following|seuraavasti|seuraavat|på följande sätt|följande)\W*)$",
-    re.IGNORECASE,
+    textregex.IGNORECASE,
 )
 
 
@@ -92,7 +95,7 @@ def _blocks(text: str):
             if block_kind:
                 yield block_kind, heading, block_start, block_end
             block_kind = None
-            heading = match.group(1)
+            heading = match.group(1).rstrip().rstrip("#").rstrip()
             continue
         if not stripped:
             if block_kind:
@@ -110,6 +113,7 @@ def _blocks(text: str):
         yield block_kind, heading, block_start, block_end
 
 
+@textregex.text_function()
 def split_units(text: str) -> list[Unit]:
     """The chunk's units in reading order; a lead-in sentence ending in ':' joins its list."""
     spans: list[tuple[str, str, int, int]] = []

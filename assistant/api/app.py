@@ -25,6 +25,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from assistant.api.errors import install_error_handlers
 from assistant.api.i18n import privacy_text
+from assistant.api.metrics import Metrics, MetricsMiddleware
 from assistant.api.middleware import (
     AccessLogMiddleware,
     BodySizeLimitMiddleware,
@@ -33,12 +34,12 @@ from assistant.api.middleware import (
 )
 from assistant.api.routes import admin, ask, health, openai_compat, search, telegram, web
 from assistant.api.routes import feedback as feedback_routes
+from assistant.conversation import ConversationService
 from assistant.feedback import FeedbackStore, FeedbackUnavailable, open_feedback_store
 from assistant.memory import ConversationMemory
 from assistant.settings import Settings
 from assistant.state import StateStore, open_state_store
 from assistant.state.limits import WindowLimiter
-from assistant.state.sessions import SessionRegistry
 
 log = logging.getLogger("assistant.api")
 
@@ -80,7 +81,13 @@ async def _start_telegram(app: FastAPI, settings: Settings) -> Any:
         return None
     from telegram.error import InvalidToken
 
-    bot = EmbeddedBot(settings, app.state.assistant, app.state.feedback, app.state.memory)
+    bot = EmbeddedBot(
+        settings,
+        app.state.assistant,
+        app.state.feedback,
+        app.state.memory,
+        conversations=app.state.conversations,
+    )
     try:
         await bot.start()
     except InvalidToken:
@@ -122,6 +129,7 @@ def create_app(
         owned_store = app.state.feedback is None
         if owned_store:
             app.state.feedback = open_feedback_store(settings)
+        app.state.conversations.feedback = app.state.feedback
         try:  # a locked or read-only feedback database never stops the API from starting
             purged = await run_in_threadpool(app.state.feedback.purge_expired)
         except FeedbackUnavailable:
@@ -136,6 +144,7 @@ def create_app(
             built = await run_in_threadpool(Assistant.from_settings, settings)
             await run_in_threadpool(built.warm_up)
             app.state.assistant = built
+        app.state.conversations.assistant = app.state.assistant
         bot = None
         try:
             bot = await _start_telegram(app, settings)
@@ -153,6 +162,8 @@ def create_app(
                 await purger
             if owned_store:
                 app.state.feedback.close()
+            if owned_state:
+                app.state.store.close()
 
     app = FastAPIOffline(
         title="Tampere ecosystem-agreement assistant",
@@ -164,11 +175,16 @@ def create_app(
     app.state.settings = settings
     app.state.assistant = assistant
     app.state.feedback = feedback
+    owned_state = store is None and memory is None
     if store is None:
         store = memory.store if memory is not None else open_state_store(settings)
     app.state.store = store
-    app.state.memory = memory or ConversationMemory.from_settings(settings, store)
-    app.state.sessions = SessionRegistry(store, settings.memory_ttl_minutes * 60.0)
+    # One conversation layer for the web, the OpenAI-compatible routes and an in-process bot.
+    conversations = ConversationService(settings, assistant, feedback, store, memory=memory)
+    app.state.conversations = conversations
+    app.state.metrics = conversations.metrics = Metrics() if settings.metrics_enabled else None
+    app.state.memory = conversations.memory
+    app.state.sessions = conversations.sessions
     app.state.admin_failures = WindowLimiter(
         store, "admin-failures", settings.admin_max_failures, settings.admin_failure_window_s
     )
@@ -179,12 +195,19 @@ def create_app(
     for module in (health, ask, openai_compat, search, feedback_routes, admin, web, telegram):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
+    if app.state.metrics is not None:
+        app.add_api_route(
+            "/metrics",
+            app.state.metrics.endpoint,
+            methods=["GET"],
+            include_in_schema=False,
+            tags=["health"],
+        )
 
     # Added inner to outer: the request id wraps everything, so every log line carries it.
     app.add_middleware(
         RateLimitMiddleware,
-        per_minute=settings.rate_limit_per_minute,
-        store=store,
+        limiter=conversations.limiter("api", settings.rate_limit_per_minute),
         enabled=settings.rate_limit_enabled,
     )
     if settings.cors_origins:
@@ -199,6 +222,8 @@ def create_app(
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(settings))
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(AccessLogMiddleware)
+    if app.state.metrics is not None:  # outside the limits, so 429s and 413s are counted too
+        app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
     if settings.trusted_proxies:
         # Outermost: every layer below sees the client a trusted proxy forwarded. Without

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from assistant.conversation import ConversationService
 from assistant.feedback import FeedbackStore
-from assistant.memory import ConversationMemory
 from assistant.schema import LANGS, Turn
 from assistant.settings import Settings
 from assistant.state.limits import WindowLimiter
-from assistant.state.sessions import SessionRegistry
 
 
 def get_settings(request: Request) -> Settings:
@@ -34,21 +34,15 @@ def get_feedback(request: Request) -> FeedbackStore:
     return request.app.state.feedback
 
 
-def get_memory(request: Request) -> ConversationMemory:
-    """Server-side conversation memory for session ids."""
-    return request.app.state.memory
-
-
-def get_sessions(request: Request) -> SessionRegistry:
-    """The registry of session ids this server issued."""
-    return request.app.state.sessions
+def get_conversations(request: Request) -> ConversationService:
+    """The conversation layer (memory, sessions, answer log, votes) every channel shares."""
+    return request.app.state.conversations
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 AssistantDep = Annotated[Any, Depends(get_assistant)]
 FeedbackDep = Annotated[FeedbackStore, Depends(get_feedback)]
-MemoryDep = Annotated[ConversationMemory, Depends(get_memory)]
-SessionsDep = Annotated[SessionRegistry, Depends(get_sessions)]
+ConversationsDep = Annotated[ConversationService, Depends(get_conversations)]
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -95,19 +89,26 @@ def require_admin(
         )
 
 
-def check_question(settings: Settings, question: str, history_len: int = 0) -> None:
-    """Limits that come from settings, so they cannot live in the static request models."""
+def check_question(settings: Settings, question: str, messages: Iterable[str] = ()) -> None:
+    """Limits that come from settings, so they cannot live in the static request models.
+
+    Only the question and each earlier message have caps (with the body cap, a request is
+    bounded); the number of earlier messages has none: the pipeline reads the newest
+    MAX_HISTORY_TURNS / MAX_HISTORY_CHARS of them and the answer's `history` says so.
+    """
     if len(question) > settings.max_question_chars:
         raise HTTPException(
             422,
             f"The question is {len(question)} characters long; the limit is "
             f"{settings.max_question_chars}.",
         )
-    if history_len > settings.max_history_turns:
-        raise HTTPException(
-            422,
-            f"The history has {history_len} messages; the limit is {settings.max_history_turns}.",
-        )
+    for i, text in enumerate(messages):
+        if len(text) > settings.max_message_chars:
+            raise HTTPException(
+                422,
+                f"Message {i} is {len(text)} characters long; the limit per message is "
+                f"{settings.max_message_chars}.",
+            )
 
 
 def client_lang(request: Request) -> str | None:
@@ -132,30 +133,16 @@ def client_lang(request: Request) -> str | None:
 
 def session_key(session_id: str) -> str:
     """Web sessions share memory with the bot's chats, so keep their keys apart."""
-    return f"web:{session_id}"
-
-
-def resolve_history(
-    history: list[Any] | None, session_id: str | None, memory: ConversationMemory
-) -> list[Turn]:
-    """`history` in the request wins; else the session's remembered turns; else none.
-
-    `session_id` must already be resolved by `SessionRegistry.resolve` (an id this server issued).
-    """
-    if history is not None:
-        return [Turn(role=m.role, content=m.content) for m in history]
-    if session_id:
-        return memory.history(session_key(session_id))
-    return []
+    return ConversationService.key("web", session_id)
 
 
 def resolve_session(
-    given: str | None,
-    history: list[Any] | None,
-    sessions: SessionRegistry,
-    memory: ConversationMemory,
-) -> tuple[str, list[Turn]]:
-    """(the session id to answer with, the history to use): an id the server never issued, or
-    one that expired, is replaced by a fresh one with an empty conversation."""
-    session_id, _known = sessions.resolve(given)
-    return session_id, resolve_history(history, session_id, memory)
+    given: str | None, history: list[Any] | None, conversations: ConversationService
+) -> tuple[str, list[Turn] | None]:
+    """(the session id to answer with, the history the request gave): an id the server never
+    issued, or one that expired, is replaced by a fresh one with an empty conversation; without
+    a `history` in the request (None) the session's remembered turns are used."""
+    session_id, _known = conversations.open_session(given)
+    if history is None:
+        return session_id, None
+    return session_id, [Turn(role=m.role, content=m.content) for m in history]

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from assistant.state import StateUnavailable
 from assistant.store import StoreUnavailable
 
 log = logging.getLogger("assistant.api")
@@ -47,6 +48,14 @@ def error_response(
         error = {"message": detail, "type": code, "param": None, "code": status}
     body = {"error": error, "detail": detail, "request_id": correlation_id.get()}
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+def state_unavailable_detail(exc: Exception) -> str:
+    """The 503 sentence when the shared state store (Redis) is out of reach, with its reason."""
+    return (
+        "The conversation state store cannot be reached right now, so this request cannot be "
+        f"served ({exc}). The service resumes by itself when it is back; please try again shortly."
+    )
 
 
 def _describe(errors: list[dict]) -> tuple[int, str]:
@@ -103,6 +112,16 @@ def install_error_handlers(app: FastAPI, max_body_bytes: int) -> None:
             503,
             "The document index cannot be reached right now, so no answer can be given. The "
             "service resumes by itself when the index is back; please try again shortly.",
+            {"Retry-After": str(STORE_RETRY_AFTER_S)},
+            path=request.url.path,
+        )
+
+    @app.exception_handler(StateUnavailable)
+    async def _state_down(request: Request, exc: StateUnavailable) -> JSONResponse:
+        log.warning("503 on %s: %s", request.url.path, exc)
+        return error_response(
+            503,
+            state_unavailable_detail(exc),
             {"Retry-After": str(STORE_RETRY_AFTER_S)},
             path=request.url.path,
         )

@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.redaction import escape_controls
-from assistant.state import StateStore
+from assistant.state import StateUnavailable
 from assistant.state.limits import WindowLimiter
 
 log = logging.getLogger("assistant.api.access")
@@ -102,15 +102,14 @@ class RateLimitMiddleware:
     def __init__(
         self,
         app: ASGIApp,
-        per_minute: int,
-        store: StateStore,
+        limiter: WindowLimiter,
         enabled: bool = True,
         prefixes: tuple[str, ...] = ("/v1/",),
     ) -> None:
         self.app = app
         self.enabled = enabled
         self.prefixes = prefixes
-        self.limiter = WindowLimiter(store, "api", per_minute, 60.0)
+        self.limiter = limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -122,7 +121,23 @@ class RateLimitMiddleware:
             await self.app(scope, receive, send)
             return
         client = scope.get("client")
-        decision = self.limiter.hit(client[0] if client else "unknown")
+        try:
+            decision = self.limiter.hit(client[0] if client else "unknown")
+        except StateUnavailable as exc:  # the counts live in Redis: say so, do not guess
+            from assistant.api.errors import state_unavailable_detail
+
+            log.warning("503 on %s: %s", escape_controls(scope["path"]), exc)
+            await send_json(
+                send,
+                503,
+                {
+                    "error": "unavailable",
+                    "detail": state_unavailable_detail(exc),
+                    "request_id": correlation_id.get(),
+                },
+                {"Retry-After": "5"},
+            )
+            return
         if not decision.allowed:
             await send_json(
                 send,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -16,6 +16,9 @@ SESSION_ID_DOC = (
     "an id it never issued, or one that expired, starts a new conversation under a new id."
 )
 
+# The static ceiling of one message; MAX_MESSAGE_CHARS (settings) may only lower it.
+MESSAGE_MAX_CHARS = 20_000
+
 
 class Message(BaseModel):
     """One earlier message of the conversation, oldest first."""
@@ -23,7 +26,10 @@ class Message(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Literal["user", "assistant"]
-    content: str = Field(max_length=20_000)
+    content: str = Field(
+        max_length=MESSAGE_MAX_CHARS,
+        description="At most MAX_MESSAGE_CHARS characters (default and ceiling 20000).",
+    )
 
 
 class AskRequest(BaseModel):
@@ -45,7 +51,9 @@ class AskRequest(BaseModel):
     history: list[Message] | None = Field(
         None,
         description=(
-            "Earlier messages, oldest first; at most MAX_HISTORY_TURNS (default 20). "
+            "Earlier messages, oldest first, each within MAX_MESSAGE_CHARS. Any number is "
+            "accepted (within the body cap); the newest MAX_HISTORY_TURNS messages and "
+            "MAX_HISTORY_CHARS characters are read, and the answer's `history` says how many. "
             "When given it wins over session_id's server-side memory."
         ),
     )
@@ -121,7 +129,15 @@ class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     role: Literal["system", "developer", "user", "assistant", "tool", "function"]
-    content: str | list[dict[str, Any]] | None = None
+    content: Annotated[str, Field(max_length=MESSAGE_MAX_CHARS)] | list[dict[str, Any]] | None = (
+        Field(
+            None,
+            description=(
+                "Text, or content parts; at most MAX_MESSAGE_CHARS characters of text per message "
+                "(default and ceiling 20000), the last user message at most MAX_QUESTION_CHARS."
+            ),
+        )
+    )
 
     def text(self) -> str:
         """The message's text, whatever shape the content came in."""

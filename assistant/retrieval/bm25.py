@@ -6,12 +6,12 @@ stopwords, so texts are tokenised here and bm25s does the scoring.
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
+from assistant import textregex
 from assistant.schema import Chunk
 
-_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+_TOKEN = textregex.compile(r"[^\W_]+")
 _STEMMER_NAMES = {"en": "english", "fi": "finnish", "sv": "swedish"}
 
 
@@ -22,6 +22,7 @@ def _stemmer(lang: str):
     return Stemmer.Stemmer(_STEMMER_NAMES.get(lang, "english"))
 
 
+@textregex.text_function("fi")
 def tokenize(text: str, lang: str) -> list[str]:
     """Lower-cased word and number tokens, stemmed in the text's language."""
     words = _TOKEN.findall(text.lower())

@@ -14,6 +14,11 @@ if TYPE_CHECKING:
     from assistant.settings import Settings
 
 
+class StateUnavailable(RuntimeError):
+    """The shared state store cannot be reached now (Redis down, slow or refusing); the message
+    says why. The API answers 503 with it, the bot a polite sentence."""
+
+
 class WindowCount(NamedTuple):
     """A counter inside a fixed window: the count so far and the seconds until it resets."""
 
@@ -66,12 +71,20 @@ class StateStore(Protocol):
 
 
 def open_state_store(settings: Settings) -> StateStore:
-    """The store `STATE_BACKEND` names (only `memory` so far; Redis comes with scale-out)."""
-    from assistant.state.memory import InMemoryStateStore
-
+    """The store `STATE_BACKEND` names: `memory` (one process) or `redis` (shared by replicas)."""
     if settings.state_backend == "memory":
+        from assistant.state.memory import InMemoryStateStore
+
         return InMemoryStateStore(max_keys=settings.state_max_keys)
+    if settings.state_backend == "redis":
+        if not settings.redis_url:
+            raise ValueError("STATE_BACKEND=redis needs REDIS_URL (e.g. redis://127.0.0.1:6379/0)")
+        from assistant.state.redis import RedisStateStore
+
+        return RedisStateStore(
+            settings.redis_url, settings.redis_key_prefix, settings.redis_timeout_s
+        )
     raise ValueError(f"unknown STATE_BACKEND {settings.state_backend!r}")
 
 
-__all__ = ["StateStore", "WindowCount", "open_state_store"]
+__all__ = ["StateStore", "StateUnavailable", "WindowCount", "open_state_store"]

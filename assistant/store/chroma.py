@@ -17,7 +17,7 @@ from typing import ParamSpec, TypeVar
 
 import numpy as np
 
-from assistant.schema import Chunk
+from assistant.schema import Chunk, Contact
 from assistant.settings import Settings
 from assistant.store import StoreError, StoreUnavailable
 
@@ -99,7 +99,21 @@ def _unavailable(method: Callable[_P, _R]) -> Callable[_P, _R]:
 
 
 def _to_meta(chunk: Chunk) -> dict[str, str | int]:
-    return {key: getattr(chunk, key) for key in _META_KEYS}
+    """Chroma metadata holds scalars only: `urls` and `contact` travel as JSON strings."""
+    meta: dict[str, str | int] = {key: getattr(chunk, key) for key in _META_KEYS}
+    meta["urls"] = json.dumps(chunk.urls, ensure_ascii=False)
+    meta["contact"] = chunk.contact.model_dump_json() if chunk.contact else ""
+    return meta
+
+
+def _from_meta(chunk_id: str, text: str, meta: dict) -> Chunk:
+    """The chunk as stored; metadata written before `urls`/`contact` existed still reads."""
+    fields = {k: meta[k] for k in _META_KEYS if k in meta}
+    if meta.get("urls"):
+        fields["urls"] = json.loads(meta["urls"])
+    if meta.get("contact"):
+        fields["contact"] = Contact.model_validate_json(meta["contact"])
+    return Chunk(chunk_id=chunk_id, text=text, **fields)
 
 
 class ChromaStore:
@@ -166,9 +180,7 @@ class ChromaStore:
             return {}
         got = self._collection.get(ids=list(dict.fromkeys(ids)), include=["documents", "metadatas"])
         return {
-            cid: Chunk(
-                chunk_id=cid, text=text or "", **{k: meta[k] for k in _META_KEYS if k in meta}
-            )
+            cid: _from_meta(cid, text or "", meta or {})
             for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
         }
 

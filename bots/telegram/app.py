@@ -20,6 +20,7 @@ from telegram.ext import (
     filters,
 )
 
+from assistant.conversation import ConversationService
 from assistant.schema import LANGS
 from assistant.settings import Settings
 from bots.telegram import messages
@@ -59,6 +60,7 @@ def build_application(
     memory: Any,
     *,
     polling: bool | None = None,
+    conversations: ConversationService | None = None,
 ) -> Application:
     """The configured bot. `polling` defaults to the settings' mode (webhook mode: no updater)."""
     token = settings.telegram_bot_token.get_secret_value()
@@ -78,7 +80,8 @@ def build_application(
     if not polling:
         builder = builder.updater(None)
     application = builder.build()
-    add_handlers(application, TelegramHandlers(settings, assistant, feedback, memory))
+    handlers = TelegramHandlers(settings, assistant, feedback, memory, conversations=conversations)
+    add_handlers(application, handlers)
     return application
 
 

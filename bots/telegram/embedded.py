@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from telegram import Update
 
+from assistant.conversation import ConversationService
 from assistant.settings import Settings
 from bots.telegram.app import build_application
 from bots.telegram.handlers import AssistantLike, FeedbackLike
@@ -35,6 +36,7 @@ class EmbeddedBot:
         memory: Any,
         *,
         poll_timeout: float = 10.0,
+        conversations: ConversationService | None = None,
     ) -> None:
         self.settings = settings
         self.webhook = settings.telegram_mode == "webhook"
@@ -46,7 +48,12 @@ class EmbeddedBot:
             32
         )
         self.application = build_application(
-            settings, assistant, feedback, memory, polling=not self.webhook
+            settings,
+            assistant,
+            feedback,
+            memory,
+            polling=not self.webhook,
+            conversations=conversations,
         )
 
     async def start(self) -> None:

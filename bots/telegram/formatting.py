@@ -9,11 +9,11 @@ raw text is split first and each piece escaped after.
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import dataclass
 
 from telegram.constants import MessageLimit
 
+from assistant import textregex
 from assistant.schema import Answer
 from assistant.urls import safe_link_url
 from bots.telegram import messages
@@ -22,8 +22,8 @@ from bots.telegram import messages
 PART_LIMIT = 4000
 assert PART_LIMIT < MessageLimit.MAX_TEXT_LENGTH
 
-_PARAGRAPHS = re.compile(r"\n\s*\n")
-_WORDS = re.compile(r"\S+\s*")
+_PARAGRAPHS = textregex.compile(r"\n\s*\n")
+_WORDS = textregex.compile(r"\S+\s*")
 
 
 @dataclass(frozen=True)
@@ -114,3 +114,34 @@ def pack(blocks: list[Part], limit: int = PART_LIMIT, sep: str = "\n\n") -> list
 def format_answer(answer: Answer, limit: int = PART_LIMIT) -> list[Part]:
     """The messages that carry `answer`: text paragraphs, then the numbered sources."""
     return pack(_blocks(answer, limit), limit) or [Part(html.escape(answer.answer), answer.answer)]
+
+
+def _probe_format(text: str) -> None:
+    """An answer, its next step and a source title made of hostile text, formatted for Telegram."""
+    from assistant.schema import Source
+
+    source = Source(
+        n=1,
+        doc_id="d",
+        chunk_id="d#0",
+        title=text,
+        url="https://example.fi/",
+        lang="en",
+        section=text,
+        as_of="",
+        quote=text,
+        score=1.0,
+    )
+    answer = Answer(
+        question=text,
+        standalone_question=text,
+        answer=text,
+        language="en",
+        refused=False,
+        sources=[source],
+        next_step=text,
+    )
+    format_answer(answer)
+
+
+textregex.register_text_function("bots.telegram.formatting.format_answer", _probe_format)

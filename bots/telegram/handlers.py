@@ -1,17 +1,16 @@
 """What the bot does with each kind of update.
 
-The handlers only talk to `Assistant`, `FeedbackStore` and `ConversationMemory`. The pipeline is
-synchronous (retrieval and models), so it runs in a worker thread and the event loop keeps serving
-other chats; one lock per chat keeps a chat's own questions in order, so a follow-up always sees
-the previous answer in memory.
+The handlers translate Telegram updates into calls on the `ConversationService` (memory, the
+per-chat lock and limit, the language choice, the answer log and votes live there). The pipeline
+is synchronous (retrieval and models), so it runs in a worker thread and the event loop keeps
+serving other chats; the service's lock per chat keeps a chat's own questions in order, so a
+follow-up always sees the previous answer in memory.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
-import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from typing import Any, Protocol
@@ -29,10 +28,12 @@ from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
+from assistant import textregex
+from assistant.conversation import ConversationService
 from assistant.languages import normalise
 from assistant.schema import LANGS, Answer
 from assistant.settings import Settings
-from assistant.state.limits import WindowLimiter
+from assistant.state import StateUnavailable
 from assistant.state.memory import InMemoryStateStore
 from bots.telegram import messages
 from bots.telegram.formatting import Part, format_answer
@@ -122,54 +123,42 @@ class TelegramHandlers:
         assistant: AssistantLike,
         feedback: FeedbackLike,
         memory: Any,
+        *,
+        conversations: ConversationService | None = None,
     ) -> None:
         self.settings = settings
-        self.assistant = assistant
-        self.feedback = feedback
-        self.memory = memory
-        # Per chat, in the same state store as the conversations (shared once the store is).
-        store = getattr(memory, "store", None) or InMemoryStateStore()
-        self._limiter = WindowLimiter(
-            store, "telegram", settings.telegram_rate_limit_per_minute, 60.0
-        )
-        self._chosen: dict[int, str] = {}  # chat id -> language picked by button or /lang
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        if conversations is None:  # on its own: a service over the memory's state store
+            store = getattr(memory, "store", None) or InMemoryStateStore()
+            conversations = ConversationService(settings, assistant, feedback, store, memory=memory)
+        self.conversations = conversations
 
     # --- helpers ---------------------------------------------------------------------------
 
     @staticmethod
     def key(chat_id: int) -> str:
-        """The conversation-memory key of a chat (groups share one conversation)."""
-        return f"telegram:{chat_id}"
+        """The conversation key of a chat (groups share one conversation)."""
+        return ConversationService.key(CHANNEL, chat_id)
 
     def ui_lang(self, update: Update) -> str:
         """The chat's last or chosen language, else the user's Telegram language, else English."""
-        chat_id = update.effective_chat.id
-        recent = normalise(self.memory.language(self.key(chat_id))) or self._chosen.get(chat_id)
         user = update.effective_user
+        try:
+            recent = normalise(self.conversations.language(self.key(update.effective_chat.id)))
+        except StateUnavailable:  # the reply still goes out, in the user's own language
+            recent = None
         return recent or normalise(user.language_code if user else None) or "en"
 
     def choose(self, chat_id: int, lang: str) -> None:
         """Remember an explicit language choice (it outlives /reset and memory expiry)."""
-        self._chosen[chat_id] = lang
-        self.memory.set_language(self.key(chat_id), lang)
-        if len(self._chosen) > 100_000:
-            self._chosen.clear()
+        self.conversations.choose_language(self.key(chat_id), lang)
 
     def _allow(self, chat_id: int) -> tuple[bool, bool]:
         """(allowed, warn) for a chat: warn only once per window, so the polite reply cannot
         flood (a group shares its chat's limit: one busy group cannot starve the others)."""
-        decision = self._limiter.hit(str(chat_id))
-        if decision.allowed:
-            return True, False
-        return False, self._limiter.once_per_window(str(chat_id), decision.retry_after_s)
-
-    def _lock(self, key: str) -> asyncio.Lock:
-        lock = self._locks.get(key)
-        if lock is None:
-            lock = asyncio.Lock()
-            self._locks[key] = lock
-        return lock
+        decision, warn = self.conversations.allow(
+            CHANNEL, self.settings.telegram_rate_limit_per_minute, str(chat_id)
+        )
+        return decision.allowed, warn
 
     @staticmethod
     def _addressed_text(message: Message, bot: Bot) -> str | None:
@@ -191,7 +180,8 @@ class TelegramHandlers:
         if not (mentioned or replied):
             return None
         if username:
-            text = re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE)
+            mention = textregex.compile(rf"@{textregex.escape(username)}\b", textregex.I)
+            text = mention.sub(" ", text)
         return " ".join(text.split())
 
     async def _send_parts(
@@ -238,26 +228,20 @@ class TelegramHandlers:
             return
         question = question[: self.settings.max_question_chars]
         key = self.key(chat.id)
-        async with self._lock(key):
-            history = self.memory.history(key)
+        async with self.conversations.lock(key):
             client_lang = self.ui_lang(update)  # a hint: the question's own language wins
             async with typing(context.bot, chat.id):
-                answer: Answer = await asyncio.to_thread(
-                    self.assistant.ask,
+                answer, recorded = await asyncio.to_thread(
+                    self.conversations.ask,
                     question,
-                    history=history,
+                    channel=CHANNEL,
+                    key=key,
                     lang=lang,
                     client_lang=client_lang,
                 )
-            self.memory.add(key, question, answer.answer, answer.language)
-            markup: InlineKeyboardMarkup | None = feedback_keyboard(answer.id)
-            try:
-                await asyncio.to_thread(self.feedback.record_answer, answer, CHANNEL)
-            except Exception:  # the answer matters more than its thumbs
-                log.exception(
-                    "could not store answer %s; sending it without feedback buttons", answer.id
-                )
-                markup = None
+            if not recorded:  # the answer matters more than its thumbs
+                log.warning("answer %s not stored; sending it without feedback buttons", answer.id)
+            markup = feedback_keyboard(answer.id) if recorded else None
             await self._send_parts(message, format_answer(answer), markup)
 
     # --- handlers --------------------------------------------------------------------------
@@ -295,7 +279,7 @@ class TelegramHandlers:
         """Forget the conversation (the language choice stays: it is a preference)."""
         key = self.key(update.effective_chat.id)
         lang = self.ui_lang(update)
-        self.memory.reset(key)
+        self.conversations.reset(key)
         await update.effective_message.reply_text(messages.text(lang, "reset"))
 
     async def contacts(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -346,7 +330,7 @@ class TelegramHandlers:
         _, rating, answer_id = (query.data or "").split(":", 2)
         lang = self.ui_lang(update)
         try:
-            await asyncio.to_thread(self.feedback.add_feedback, answer_id, rating, None, CHANNEL)
+            await asyncio.to_thread(self.conversations.vote, answer_id, rating, None, CHANNEL)
         except (KeyError, ValueError):
             await query.answer(messages.text(lang, "feedback_unknown"))
             return
@@ -355,14 +339,29 @@ class TelegramHandlers:
             await query.edit_message_reply_markup(reply_markup=None)
 
     async def error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Log the failure, apologise to the user; the application keeps running."""
+        """Log the failure, apologise to the user; the application keeps running.
+
+        Shared state out of reach (Redis down) gets its own sentence: the user can do nothing
+        but wait, and nothing is wrong with the question."""
         update_id = update.update_id if isinstance(update, Update) else None
-        log.error("update %s failed", update_id, exc_info=context.error)
+        busy = isinstance(context.error, StateUnavailable)
+        if busy:
+            log.error("update %s: %s", update_id, context.error)
+        else:
+            log.error("update %s failed", update_id, exc_info=context.error)
         if isinstance(update, Update) and update.effective_chat is not None:
             with suppress(Exception):
                 await context.bot.send_message(
-                    update.effective_chat.id, messages.text(self.ui_lang(update), "apology")
+                    update.effective_chat.id,
+                    messages.text(self.ui_lang(update), "busy" if busy else "apology"),
                 )
 
 
 __all__ = ["LANGS", "TelegramHandlers", "feedback_keyboard", "language_keyboard"]
+
+
+# Probe for the pathological-input test (tests/assistant/test_textregex.py): the mention pattern.
+textregex.register_text_function(
+    "bots.telegram.handlers.mention",
+    lambda text: textregex.compile(r"@tampere_bot\b", textregex.I).sub(" ", text),
+)

@@ -39,6 +39,10 @@ TEXTS: dict[str, dict[str, str]] = {
             "You are asking faster than I can answer well. Please wait a minute and ask again."
         ),
         "apology": "Sorry, something went wrong while answering. Please try again in a moment.",
+        "busy": (
+            "I cannot reach my conversation memory just now, so I cannot answer. Please try "
+            "again in a minute."
+        ),
         "sources": "Sources",
         "feedback_thanks": "Thank you for the feedback!",
         "feedback_unknown": "Sorry, I no longer have that answer.",
@@ -85,6 +89,10 @@ TEXTS: dict[str, dict[str, str]] = {
             "Kysyt nopeammin kuin ehdin vastata kunnolla. Odota hetki ja kysy sitten uudelleen."
         ),
         "apology": "Pahoittelut, vastaamisessa tapahtui virhe. Yritä hetken kuluttua uudelleen.",
+        "busy": (
+            "En juuri nyt tavoita keskustelumuistiani, joten en voi vastata. Yritä uudelleen "
+            "hetken kuluttua."
+        ),
         "sources": "Lähteet",
         "feedback_thanks": "Kiitos palautteesta!",
         "feedback_unknown": "Valitettavasti minulla ei ole enää tätä vastausta.",
@@ -128,6 +136,10 @@ TEXTS: dict[str, dict[str, str]] = {
             "Du frågar snabbare än jag hinner svara ordentligt. Vänta en minut och fråga igen."
         ),
         "apology": "Förlåt, något gick fel när jag svarade. Försök igen om en stund.",
+        "busy": (
+            "Jag når inte mitt samtalsminne just nu och kan därför inte svara. Försök igen om "
+            "en minut."
+        ),
         "sources": "Källor",
         "feedback_thanks": "Tack för din respons!",
         "feedback_unknown": "Tyvärr har jag inte längre det svaret.",

@@ -57,6 +57,11 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if settings.log_format == "json":
+        from assistant.logs import JsonFormatter
+
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(JsonFormatter())
     # Secrets masked on every handler; httpx/httpcore (which log Bot API URLs) at WARNING.
     install_redaction(settings)
     if not asyncio.run(token_accepted(settings)):
@@ -65,9 +70,8 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
         return 3
 
     from assistant import Assistant
+    from assistant.conversation import ConversationService
     from assistant.feedback import open_feedback_store
-    from assistant.memory import ConversationMemory
-    from assistant.state import open_state_store
     from bots.telegram.app import build_application
     from ingest.indexer import ensure_index
 
@@ -75,8 +79,15 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     assistant = Assistant.from_settings(settings)
     assistant.warm_up()
     feedback = open_feedback_store(settings)
-    memory = ConversationMemory.from_settings(settings, open_state_store(settings))
-    application = build_application(settings, assistant, feedback, memory, polling=True)
+    conversations = ConversationService.from_settings(settings, assistant, feedback)
+    application = build_application(
+        settings,
+        assistant,
+        feedback,
+        conversations.memory,
+        polling=True,
+        conversations=conversations,
+    )
     log.info("Telegram bot polling %s", settings.telegram_api_base_url)
     try:
         application.run_polling(allowed_updates=Update.ALL_TYPES, poll_interval=0.0, timeout=10)

@@ -21,8 +21,9 @@ from .conftest import make_settings
 class StubBot:
     instances: list[StubBot] = []
 
-    def __init__(self, settings, assistant, feedback, memory) -> None:
+    def __init__(self, settings, assistant, feedback, memory, *, conversations=None) -> None:
         self.args = (settings, assistant, feedback, memory)
+        self.conversations = conversations
         self.started = self.stopped = False
         self.updates: list[dict] = []
         StubBot.instances.append(self)
@@ -54,6 +55,7 @@ def test_polling_bot_runs_inside_the_api(stub_module, live_factory, tmp_path, fa
     (bot,) = StubBot.instances
     assert bot.started and bot.args[1] is fake and bot.args[2] is store
     assert bot.args[3] is app.state.memory  # one memory for the web sessions and the chats
+    assert bot.conversations is app.state.conversations  # and one conversation layer
     # polling mode: no webhook route
     r = httpx.post(f"{server.url}/telegram/webhook", json={"update_id": 1})
     assert r.status_code == 404

@@ -1,4 +1,5 @@
-"""Feedback bounds (issue 11): one vote per answer, bounded comment, streamed export, row caps."""
+"""Feedback bounds (issue 11): one vote per answer, bounded comment, streamed export, row caps;
+each on SQLite and on a real PostgreSQL (`database_url`)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,22 @@ from .test_feedback_store import Clock, make_answer
 AUTH = {"Authorization": f"Bearer {ADMIN_KEY}"}
 
 
-def test_twenty_votes_on_one_answer_leave_one_row_the_last(live, store):
+@pytest.fixture
+def db_store(database_url):
+    """A feedback store on each database."""
+    store = FeedbackStore(database_url)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def db_live(live_factory, settings, fake, db_store):
+    """The API over `db_store`."""
+    return live_factory(create_app(settings, assistant=fake, feedback=db_store))
+
+
+def test_twenty_votes_on_one_answer_leave_one_row_the_last(db_live, db_store):
+    live, store = db_live, db_store
     answer = make_answer()
     store.record_answer(answer, "web")
     ids = set()
@@ -40,7 +56,8 @@ def test_twenty_votes_on_one_answer_leave_one_row_the_last(live, store):
     assert (row["rating"], row["comment"]) == ("up", "vote 19")
 
 
-def test_comment_is_bounded(live, store):
+def test_comment_is_bounded(db_live, db_store):
+    live, store = db_live, db_store
     answer = make_answer()
     store.record_answer(answer, "web")
     url = f"{live.url}/v1/feedback"
@@ -88,8 +105,8 @@ def _bulk_fill(store: FeedbackStore, n: int) -> None:
             )
 
 
-def test_export_reads_in_batches_not_the_whole_table(tmp_path):
-    store = FeedbackStore(f"sqlite:///{tmp_path / 'fb.db'}", prune_every=100_000)
+def test_export_reads_in_batches_not_the_whole_table(database_url):
+    store = FeedbackStore(database_url, prune_every=100_000)
     _bulk_fill(store, 1200)
     selects: list[str] = []
     event.listen(
@@ -109,11 +126,11 @@ def test_export_reads_in_batches_not_the_whole_table(tmp_path):
     store.close()
 
 
-def test_admin_export_of_5000_rows_arrives_in_chunks(tmp_path):
+def test_admin_export_of_5000_rows_arrives_in_chunks(tmp_path, database_url):
     """At the ASGI level: the response body is sent as many messages, one per batch."""
     from .conftest import make_settings
 
-    settings = make_settings(tmp_path)
+    settings = make_settings(tmp_path, database_url=database_url)
     store = FeedbackStore(settings.database_url, prune_every=100_000)
     _bulk_fill(store, 5000)
     app = create_app(settings, assistant=FakeAssistant(), feedback=store)
@@ -129,7 +146,10 @@ def test_admin_export_of_5000_rows_arrives_in_chunks(tmp_path):
             "path": "/v1/admin/feedback",
             "raw_path": b"/v1/admin/feedback",
             "query_string": b"",
-            "headers": [(b"authorization", f"Bearer {ADMIN_KEY}".encode())],
+            "headers": [
+                (b"host", b"127.0.0.1"),
+                (b"authorization", f"Bearer {ADMIN_KEY}".encode()),
+            ],
             "client": ("127.0.0.1", 5000),
             "server": ("127.0.0.1", 80),
         }
@@ -161,10 +181,10 @@ def test_admin_export_of_5000_rows_arrives_in_chunks(tmp_path):
     store.close()
 
 
-def test_row_caps_keep_the_newest(tmp_path):
+def test_row_caps_keep_the_newest(database_url):
     clock = Clock()
     store = FeedbackStore(
-        f"sqlite:///{tmp_path / 'fb.db'}",
+        database_url,
         retention_days=3650,
         clock=clock,
         max_answers=50,
@@ -183,11 +203,9 @@ def test_row_caps_keep_the_newest(tmp_path):
     store.close()
 
 
-def test_retention_is_enforced_on_writes_not_only_at_start(tmp_path):
+def test_retention_is_enforced_on_writes_not_only_at_start(database_url):
     clock = Clock()
-    store = FeedbackStore(
-        f"sqlite:///{tmp_path / 'fb.db'}", retention_days=1, clock=clock, prune_every=4
-    )
+    store = FeedbackStore(database_url, retention_days=1, clock=clock, prune_every=4)
     old = _fill(store, 2, clock)
     clock.now += timedelta(days=2)
     _fill(store, 2, clock)  # 4 more writes: the check runs and the old answers go
@@ -227,7 +245,8 @@ def test_old_database_with_duplicate_votes_is_moved_to_one_vote_per_answer(tmp_p
     assert any(name == "uq_feedback_answer_id" and unique for _, name, unique, *_ in indexes)
 
 
-def test_store_rejects_long_comment_on_every_channel(store):
+def test_store_rejects_long_comment_on_every_channel(db_store):
+    store = db_store
     answer = make_answer()
     store.record_answer(answer, "telegram")
     with pytest.raises(ValueError, match=str(MAX_COMMENT_CHARS)):

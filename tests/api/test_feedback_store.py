@@ -1,4 +1,5 @@
-"""FeedbackStore on its own: record, feedback, export format, retention purge."""
+"""FeedbackStore on its own: record, feedback, export format, retention purge; each on SQLite
+and on a real PostgreSQL (`database_url`)."""
 
 from __future__ import annotations
 
@@ -42,8 +43,8 @@ class Clock:
         return self.now
 
 
-def test_round_trip_and_export(tmp_path):
-    store = FeedbackStore(f"sqlite:///{tmp_path / 'sub' / 'fb.db'}", retention_days=7)
+def test_round_trip_and_export(database_url):
+    store = FeedbackStore(database_url, retention_days=7)
     answer = make_answer()
     store.record_answer(answer, "web")
     fid = store.add_feedback(answer.id, "down", "wrong", channel="telegram")
@@ -60,13 +61,15 @@ def test_round_trip_and_export(tmp_path):
     assert row["channel"] == "telegram" and row["answerable"] is True
     assert list(store.export_jsonl("up")) == []
     # a second store on the same file sees the same data (tables are created once)
-    again = FeedbackStore(f"sqlite:///{tmp_path / 'sub' / 'fb.db'}")
+    again = FeedbackStore(database_url)
     assert again.count() == {"answers": 1, "feedback": 1}
+    again.close()
+    store.close()
 
 
-def test_purge_expired_deletes_old_answers_and_feedback():
+def test_purge_expired_deletes_old_answers_and_feedback(database_url):
     clock = Clock()
-    store = FeedbackStore("sqlite://", retention_days=30, clock=clock)
+    store = FeedbackStore(database_url, retention_days=30, clock=clock)
     old, new = make_answer("old?"), make_answer("new?")
     store.record_answer(old, "web")
     store.add_feedback(old.id, "up")
@@ -83,9 +86,10 @@ def test_purge_expired_deletes_old_answers_and_feedback():
     clock.now += timedelta(days=30)
     assert store.purge_expired() == 2
     assert store.count() == {"answers": 0, "feedback": 0}
+    store.close()
 
 
-def test_app_purges_on_startup(tmp_path):
+def test_app_purges_on_startup(tmp_path, database_url):
     """The lifespan deletes what is past retention before serving."""
     from fastapi.testclient import TestClient
 
@@ -94,7 +98,7 @@ def test_app_purges_on_startup(tmp_path):
     from .conftest import make_settings
     from .fakes import FakeAssistant
 
-    settings = make_settings(tmp_path)
+    settings = make_settings(tmp_path, database_url=database_url)
     clock = Clock()
     store = FeedbackStore(settings.database_url, settings.feedback_retention_days, clock=clock)
     answer = make_answer()
@@ -103,3 +107,4 @@ def test_app_purges_on_startup(tmp_path):
     app = create_app(settings, assistant=FakeAssistant(), feedback=store)
     with TestClient(app, base_url="http://127.0.0.1"):
         assert store.count()["answers"] == 0
+    store.close()

@@ -71,7 +71,7 @@ def test_measures_of_a_focus_area(real_assistant):
         ),
         (
             "Kuka on sopimussivun yhteyshenkilö ja mikä on hänen puhelinnumeronsa?",
-            ["Niittyniemi", "rahoitusasiantuntija", "050 326 1620", "Pirkanmaan liit"],
+            ["Niittyniem", "rahoitusasiantuntija", "050 326 1620", "Pirkanmaan liit"],
         ),
     ],
 )

@@ -14,6 +14,7 @@ from markdown_it import MarkdownIt
 from ingest.chunking import chunk_document, count_words
 from ingest.documents import Document
 from ingest.loaders import load_path
+from ingest.markers import annotate
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 WORDS = re.findall(
@@ -287,3 +288,160 @@ def test_leading_h1_counts_as_title_heading_even_if_front_matter_title_differs()
     assert [c.section for c in chunks] == ["Intro"]
     assert chunks[0].text.startswith("# Heading One\n\n## Intro\n\n")
     assert "---" not in chunks[0].text  # thematic breaks carry nothing
+
+
+# --------------------------------------------------------------------------- source markers
+
+A, B, C = "https://a.example.fi/page", "https://b.example.fi/other", "https://c.example.fi/"
+FRONT = ["https://front.example.fi/one", "https://front.example.fi/two"]
+
+
+def marked_doc(markdown: str, lang: str = "en") -> Document:
+    """A document as the Markdown loader makes it: markers parsed into spans, removed."""
+    text, spans = annotate(markdown)
+    return make_doc(text, spans=spans, sources=FRONT, lang=lang, title="T")
+
+
+def chunk_urls(chunks: list) -> dict[str, list[str]]:
+    """Each chunk's first body line (after its headings) with its URLs."""
+    out = {}
+    for chunk in chunks:
+        body = [p for p in chunk.text.split("\n\n") if not p.startswith("#")]
+        out[body[0].split("\n")[0]] = chunk.urls
+    return out
+
+
+@pytest.mark.parametrize(
+    ("lang", "markdown", "expected"),
+    [
+        (  # after a heading: the section's page
+            "en",
+            f"# T\n\n<!-- sources: {A} -->\n\nThe intro of the document.\n\n## Talent Boost\n\n"
+            f"<!-- sources: {B} {A} -->\n\nTalent Boost brings experts.\n\n## VTT\n\n"
+            f"<!-- sources: {C} -->\n\nVTT does research.\n",
+            {
+                "The intro of the document.": [A],
+                "Talent Boost brings experts.": [B, A],
+                "VTT does research.": [C],
+            },
+        ),
+        (  # before a paragraph: a section split by a marker becomes separate pieces
+            "fi",
+            f"# T\n\n## Ohjelmat\n\n<!-- sources: {A} -->\n\nTalent Boost tuo osaajia.\n\n"
+            f"<!-- sources: {B} -->\n\nVTT tekee tutkimusta.\n\nToinen kappale samasta.\n",
+            {"Talent Boost tuo osaajia.": [A], "VTT tekee tutkimusta.": [B]},
+        ),
+        (  # inherited: a subsection without a marker takes its parent's
+            "sv",
+            f"# T\n\n<!-- sources: {A} -->\n\n## Del\n\n<!-- sources: {B} -->\n\nText om B.\n\n"
+            "### Underdel\n\nÄrvd text.\n\n## Annan\n\nTitelns text.\n",
+            {"Text om B.": [B], "Titelns text.": [A]},
+        ),
+        (  # no marker at all: the front-matter sources
+            "en",
+            "# T\n\nThe intro.\n\n## Part\n\nSome text.\n",
+            {"The intro.": FRONT},
+        ),
+    ],
+    ids=["after-heading", "before-paragraph", "inherited", "front-matter"],
+)
+def test_chunks_carry_their_markers_urls(lang: str, markdown: str, expected: dict) -> None:
+    chunks = chunk_document(marked_doc(markdown, lang))
+    found = chunk_urls(chunks)
+    assert {line: found.get(line) for line in expected} == expected
+    assert all(c.url == c.urls[0] for c in chunks)
+    assert not any("<!--" in c.text or "sources:" in c.text for c in chunks)
+
+
+def test_split_section_repeats_its_heading_and_keeps_each_part_whole() -> None:
+    chunks = chunk_document(
+        marked_doc(
+            f"# T\n\n## Programmes\n\n<!-- sources: {A} -->\n\nFirst page text.\n\n"
+            f"<!-- sources: {B} -->\n\nSecond page text.\n"
+        )
+    )
+    assert [(c.text, c.urls) for c in chunks] == [
+        ("# T\n\n## Programmes\n\nFirst page text.", [A]),
+        ("## Programmes\n\nSecond page text.", [B]),
+    ]
+    assert [c.section for c in chunks] == ["Programmes", "Programmes"]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_short_sections_are_never_joined_across_markers(seed: int) -> None:
+    rng = random.Random(seed)
+    urls = [A, B, C]
+    parts = ["# Doc"]
+    for n in range(12):
+        parts += [f"## Section {n}", f"<!-- sources: {rng.choice(urls)} -->"]
+        parts.append(paragraph(rng, rng.randint(10, 40)))
+    markdown = "\n\n".join(parts) + "\n"
+    marked = chunk_document(marked_doc(markdown))
+    unmarked = chunk_document(make_doc(re.sub(r"<!--.*?-->\n\n", "", markdown)))
+    assert len(unmarked) < len(marked)  # without markers the short sections are joined
+    for chunk in marked:
+        # every section in the chunk was marked with the chunk's URL
+        names = re.findall(r"^## (Section \d+)$", chunk.text, re.MULTILINE)
+        for name in names:
+            marker = markdown.split(f"## {name}\n\n<!-- sources: ", 1)[1].split(" -->", 1)[0]
+            assert chunk.urls == [marker], (name, chunk.urls)
+        assert "<!--" not in chunk.text
+    # neighbours with the same marker still join
+    same = chunk_document(marked_doc(re.sub(r"sources: \S+", f"sources: {A}", markdown)))
+    assert len(same) == len(unmarked)
+
+
+def test_ids_change_when_a_marker_changes_and_only_there() -> None:
+    markdown = (
+        f"# T\n\n## One\n\n<!-- sources: {A} -->\n\nOne text.\n\n"
+        f"## Two\n\n<!-- sources: {B} -->\n\nTwo text.\n"
+    )
+    first = chunk_document(marked_doc(markdown))
+    fixed = chunk_document(marked_doc(markdown.replace(f"sources: {B}", f"sources: {C}")))
+    assert [c.text for c in first] == [c.text for c in fixed]
+    assert first[0].chunk_id == fixed[0].chunk_id
+    assert first[1].chunk_id != fixed[1].chunk_id and fixed[1].urls == [C]
+
+
+CONTACT = """```contact
+name: {name}
+role: {role}
+organisation: {org}
+source: {url}
+```"""
+
+
+@pytest.mark.parametrize(
+    ("lang", "people"),
+    [
+        ("en", [("Anna A", "funding expert", "City"), ("Bo B", "director", "City")]),
+        ("fi", [("Anna A", "rahoitusasiantuntija", "Kaupunki"), ("Bo B", "johtaja", "Liitto")]),
+        ("sv", [("Anna A", "finansieringsexpert", "Staden"), ("Bo B", "direktör", "Förbundet")]),
+    ],
+)
+def test_each_contact_is_its_own_chunk_with_its_metadata(lang: str, people: list) -> None:
+    sections = []
+    for name, role, org in people:  # same page for both: only the contact keeps them apart
+        block = CONTACT.format(name=name, role=role, org=org, url=A)
+        sections.append(f"## {name}\n\n<!-- sources: {A} -->\n\n{name} helps.\n\n{block}")
+    chunks = chunk_document(marked_doc("# T\n\n" + "\n\n".join(sections) + "\n", lang))
+    assert [c.contact.name if c.contact else None for c in chunks] == [p[0] for p in people]
+    for chunk, (name, role, org) in zip(chunks, people, strict=True):
+        line = f"{name}, {role}, {org}."
+        assert chunk.contact.line() == line and line in chunk.text
+        assert "```" not in chunk.text and chunk.urls == [A]
+
+
+def test_only_the_part_holding_the_contact_line_carries_the_contact() -> None:
+    block = CONTACT.format(name="Anna A", role="director", org="City", url=B)
+    markdown = (
+        f"# T\n\n## Anna A\n\n<!-- sources: {A} -->\n\nShe led the 2022 call.\n\n"
+        f"<!-- sources: {B} -->\n\nThe city page names her.\n\n{block}\n\n## Next\n\nOther text.\n"
+    )
+    chunks = chunk_document(marked_doc(markdown))
+    assert [(c.urls, c.contact is not None) for c in chunks] == [
+        ([A], False),
+        ([B], True),
+        (FRONT, False),
+    ]
+    assert "Anna A, director, City." in chunks[1].text

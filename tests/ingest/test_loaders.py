@@ -238,3 +238,179 @@ def test_html_without_body_tag_does_not_leak_the_head(tmp_path: Path) -> None:
     doc = load_file(path, tmp_path)
     assert doc.text == "## Section\n\nOnly this paragraph is the body of the page."
     assert doc.title == "Head title"
+
+
+# --------------------------------------------------------------------------- markers, contacts
+
+A, B, C = "https://a.example.fi/page", "https://b.example.fi/other", "https://c.example.fi/"
+FRONT = f"---\nid: doc\nlang: {{lang}}\nsources: [{A}, {B}, {C}]\n---\n"
+
+
+def _load_md(tmp_path: Path, body: str, lang: str = "en") -> Document:
+    path = tmp_path / "doc.md"
+    path.write_text(FRONT.format(lang=lang) + body, encoding="utf-8")
+    return load_file(path, tmp_path)
+
+
+def _urls_by_line(doc: Document) -> dict[str, tuple[str, ...]]:
+    """Each non-blank line of the loaded text with the marker URLs in force there."""
+    lines = doc.text.splitlines()
+    out = {}
+    for n, line in enumerate(lines):
+        span = [s for s in doc.spans if s.start <= n][-1] if doc.spans else None
+        if line.strip():
+            out[line] = span.urls if span else ()
+    return out
+
+
+@pytest.mark.parametrize(
+    ("lang", "body", "expected"),
+    [
+        (  # after a heading: the whole section, up to the next heading of any level
+            "en",
+            f"# Title\n\n<!-- sources: {A} -->\n\nIntro.\n\n## Part\n\n<!-- sources: {B} {C} -->"
+            "\n\nFirst paragraph.\n\nSecond paragraph.\n",
+            {"Intro.": (A,), "First paragraph.": (B, C), "Second paragraph.": (B, C)},
+        ),
+        (  # before a paragraph: from there to the next marker or heading
+            "fi",
+            f"# Otsikko\n\n<!-- sources: {A} -->\n\nJohdanto.\n\n<!-- sources: {B} -->\n\n"
+            "Toinen sivu kertoo tämän.\n\n## Osa\n\nPerii otsikon merkinnän.\n",
+            {
+                "Johdanto.": (A,),
+                "Toinen sivu kertoo tämän.": (B,),
+                "Perii otsikon merkinnän.": (A,),
+            },
+        ),
+        (  # a subsection without its own marker inherits its nearest enclosing heading's
+            "sv",
+            f"# Rubrik\n\n<!-- sources: {A} -->\n\n## Del\n\n<!-- sources: {B} -->\n\n"
+            f"Text i delen.\n\n<!-- sources: {C} -->\n\nEtt stycke från C.\n\n"
+            "### Underdel\n\nÄrver delens markering.\n\n## Nästa\n\nÄrver titelns.\n",
+            {
+                "Text i delen.": (B,),
+                "Ett stycke från C.": (C,),
+                "Ärver delens markering.": (B,),
+                "Ärver titelns.": (A,),
+            },
+        ),
+        (  # a marker between two lines of one paragraph splits it into two paragraphs
+            "en",
+            f"# T\n\nLine one.\n<!-- sources: {B} -->\nLine two.\n",
+            {"Line one.": (), "Line two.": (B,)},
+        ),
+    ],
+    ids=["after-heading", "before-paragraph", "inherited", "mid-paragraph"],
+)
+def test_source_markers_apply_to_their_section_or_paragraph(
+    tmp_path: Path, lang: str, body: str, expected: dict[str, tuple[str, ...]]
+) -> None:
+    doc = _load_md(tmp_path, body, lang)
+    assert "<!--" not in doc.text and "sources:" not in doc.text
+    found = _urls_by_line(doc)
+    assert {line: found[line] for line in expected} == expected
+    assert "\n\n\n" not in doc.text  # a removed marker leaves no doubled blank line
+
+
+@pytest.mark.parametrize("lang", ["en", "fi", "sv"])
+def test_no_markers_means_no_spans_and_the_front_matter_sources(tmp_path: Path, lang: str) -> None:
+    doc = _load_md(tmp_path, "# T\n\nPlain text.\n\n```\n<!-- sources: not-a-url -->\n```\n", lang)
+    assert doc.spans == [] and doc.sources == [A, B, C]
+    assert "<!-- sources: not-a-url -->" in doc.text  # inside a code block it is text
+
+
+CONTACT_EN = """```contact
+name: Jaana Niittyniemi
+role: funding expert
+organisation: Council of Tampere Region
+phone: "050 326 1620"
+topics: [the ecosystem agreement, funding, ERDF call]
+source: https://rakennerahastot.fi/sv/vastra-finland/tammerfors
+```"""
+
+
+@pytest.mark.parametrize(
+    ("lang", "block", "line", "topics"),
+    [
+        (
+            "en",
+            CONTACT_EN,
+            "Jaana Niittyniemi, funding expert, Council of Tampere Region, 050 326 1620.",
+            ["the ecosystem agreement", "funding", "ERDF call"],
+        ),
+        (
+            "fi",
+            "```contact\nname: Riina Niemi\nrole: kehittämispäällikkö\n"
+            "organisation: Pirkanmaan liitto\ntopics: [hankkeiden sisältö]\n"
+            f"source: {B}\n```",
+            "Riina Niemi, kehittämispäällikkö, Pirkanmaan liitto.",
+            ["hankkeiden sisältö"],
+        ),
+        (
+            "sv",
+            "```contact\nname: Jaana Niittyniemi\nrole: finansieringsexpert\n"
+            "organisation: Birkalands förbund\nphone: '050 326 1620'\ntopics: ekosystemavtalet\n"
+            f"source: {A}\n```",
+            "Jaana Niittyniemi, finansieringsexpert, Birkalands förbund, 050 326 1620.",
+            ["ekosystemavtalet"],
+        ),
+    ],
+)
+def test_contact_block_becomes_its_line_and_metadata(
+    tmp_path: Path, lang: str, block: str, line: str, topics: list[str]
+) -> None:
+    body = f"# T\n\n## Person\n\n<!-- sources: {A} -->\n\nWho she is.\n{block}\nAfter.\n\n"
+    body += "## Next\n\nX."
+    doc = _load_md(tmp_path, body, lang)
+    assert "```" not in doc.text and "name:" not in doc.text
+    assert f"\n\n{line}\n\n" in doc.text  # one paragraph of its own
+    contact_spans = [s for s in doc.spans if s.contact is not None]
+    contact = contact_spans[0].contact
+    assert contact.line() == line and contact.topics == topics
+    # the whole section (its heading to the next heading) carries the contact, nothing else
+    lines = doc.text.splitlines()
+    first, end = lines.index("## Person"), lines.index("## Next")
+    covered = [n for n in range(len(lines)) if _span_at(doc, n).contact is not None]
+    assert covered == list(range(first, end))
+
+
+def _span_at(doc: Document, n: int):
+    return [s for s in doc.spans if s.start <= n][-1]
+
+
+@pytest.mark.parametrize(
+    ("block", "reason"),
+    [
+        ("```contact\nname: X\nrole: r\norganisation: o\n```", "missing source"),
+        ("```contact\nname: X\norganisation: o\nsource: https://x.fi/\n```", "missing role"),
+        ("```contact\nname: X\nrole: r\norganisation: o\nsource: x.fi\n```", "not an http"),
+        (
+            "```contact\nname: &n X\nrole: *n\norganisation: o\nsource: https://x.fi/\n```",
+            "anchors are not allowed",
+        ),
+        (
+            "```contact\nname: X\nrole: r\norganization: o\nsource: https://x.fi/\n```",
+            "unknown field(s) organization",
+        ),
+        (
+            "```contact\nname: X\nrole: r\norganisation: o\nphone: 0503261620\n"
+            "source: https://x.fi/\n```",
+            "phone must be text (quote it",
+        ),
+        ("```contact\nname: [X\nrole: r\n```", "invalid YAML"),
+        ("```contact\n- a list\n- not a mapping\n```", "expected 'key: value' lines"),
+        ("```contact\nname: X\nrole: r\n", "no closing fence"),
+        ("```contact\n" + "name: X\n" * 40 + "```", "longer than 30 lines"),
+        (CONTACT_EN + "\n\n" + CONTACT_EN, "a second contact in one section"),
+        ("<!-- sources: -->", "empty source marker"),
+        ("<!-- sources: www.a.fi -->", "not an http(s) URL"),
+        ("<!-- sources: https://a.fi/\n-->", "must close on its own line"),
+    ],
+)
+def test_bad_block_or_marker_fails_that_file_only(tmp_path: Path, block: str, reason: str) -> None:
+    (tmp_path / "good.md").write_text(f"# Good\n\n{CONTACT_EN}\n", encoding="utf-8")
+    (tmp_path / "bad.md").write_text(f"# Bad\n\nText.\n\n{block}\n\nMore.\n", encoding="utf-8")
+    docs, errors = load_path(tmp_path)
+    assert [d.path for d in docs] == ["good.md"]
+    assert [e.path for e in errors] == ["bad.md"] and reason in errors[0].reason, errors
+    assert "line " in errors[0].reason  # says where

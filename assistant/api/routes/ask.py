@@ -9,13 +9,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.sse import EventSourceResponse, format_sse_event
-from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.concurrency import run_in_threadpool
 
+from assistant.api.concurrency import iterate_answer, run_answer
 from assistant.api.deps import (
     AssistantDep,
-    FeedbackDep,
-    MemoryDep,
-    SessionsDep,
+    ConversationsDep,
     SettingsDep,
     check_question,
     client_lang,
@@ -24,8 +23,6 @@ from assistant.api.deps import (
 )
 from assistant.api.models import AskRequest, AskResponse, ErrorResponse
 from assistant.api.streaming import started
-from assistant.feedback import FeedbackStore
-from assistant.memory import ConversationMemory
 from assistant.schema import Answer
 
 log = logging.getLogger("assistant.api")
@@ -38,23 +35,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     429: {"model": ErrorResponse, "description": "Rate limited (see Retry-After)"},
     503: {"model": ErrorResponse, "description": "The document index is unreachable for now"},
 }
-
-
-def after_answer(
-    answer: Answer,
-    channel: str,
-    feedback: FeedbackStore,
-    memory: ConversationMemory,
-    session_id: str | None,
-) -> None:
-    """Keep the answer for feedback and the session's memory; never fail the answer for it."""
-    try:
-        feedback.record_answer(answer, channel)
-    except Exception:  # the user still gets the answer; the failure is logged
-        log.exception("could not record answer %s", answer.id)
-    if session_id:
-        memory.add(session_key(session_id), answer.question, answer.answer, answer.language)
-    log.debug("answered %s lang=%s refused=%s", answer.id, answer.language, answer.refused)
 
 
 def sse(event: str, data: Any) -> bytes:
@@ -90,25 +70,29 @@ async def ask(
     body: AskRequest,
     request: Request,
     settings: SettingsDep,
-    assistant: AssistantDep,
-    feedback: FeedbackDep,
-    memory: MemoryDep,
-    sessions: SessionsDep,
+    _ready: AssistantDep,
+    conversations: ConversationsDep,
 ) -> AskResponse:
     """The whole answer as JSON, with the `session_id` to send back for a follow-up.
 
     Give `history`, or the `session_id` of the previous response for server-side memory.
     """
-    check_question(settings, body.question, len(body.history or []))
-    session_id, history = resolve_session(body.session_id, body.history, sessions, memory)
+    check_question(settings, body.question, [m.content for m in body.history or []])
     hint = client_lang(request)
 
     def work() -> AskResponse:
-        answer = assistant.ask(body.question, history=history, lang=body.lang, client_lang=hint)
-        after_answer(answer, "web", feedback, memory, session_id)
+        session_id, history = resolve_session(body.session_id, body.history, conversations)
+        answer, _ = conversations.ask(
+            body.question,
+            channel="web",
+            key=session_key(session_id),
+            history=history,
+            lang=body.lang,
+            client_lang=hint,
+        )
         return with_session(answer, session_id)
 
-    return await run_in_threadpool(work)
+    return await run_answer(request, work)
 
 
 @router.post(
@@ -130,25 +114,31 @@ async def ask_stream(
     body: AskRequest,
     request: Request,
     settings: SettingsDep,
-    assistant: AssistantDep,
-    feedback: FeedbackDep,
-    memory: MemoryDep,
-    sessions: SessionsDep,
+    _ready: AssistantDep,
+    conversations: ConversationsDep,
 ) -> EventSourceResponse:
     """Text pieces first, then the final answer with its sources, id and session id."""
-    check_question(settings, body.question, len(body.history or []))
-    session_id, history = resolve_session(body.session_id, body.history, sessions, memory)
+    check_question(settings, body.question, [m.content for m in body.history or []])
+    session_id, history = await run_in_threadpool(
+        resolve_session, body.session_id, body.history, conversations
+    )
     hint = client_lang(request)
 
     items = await started(
-        assistant.stream(body.question, history=history, lang=body.lang, client_lang=hint)
+        conversations.stream(
+            body.question,
+            channel="web",
+            key=session_key(session_id),
+            history=history,
+            lang=body.lang,
+            client_lang=hint,
+        )
     )
 
     def events() -> Iterator[bytes]:
         try:
             for item in items:
                 if isinstance(item, Answer):
-                    after_answer(item, "web", feedback, memory, session_id)
                     yield sse("done", with_session(item, session_id))
                 else:
                     yield sse("delta", {"text": str(item)})
@@ -156,4 +146,4 @@ async def ask_stream(
             log.exception("stream failed")
             yield sse("error", {"detail": "The answer failed; please try again."})
 
-    return EventSourceResponse(iterate_in_threadpool(events()), headers=STREAM_HEADERS)
+    return EventSourceResponse(iterate_answer(request, events()), headers=STREAM_HEADERS)

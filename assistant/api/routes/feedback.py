@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 from starlette.concurrency import run_in_threadpool
 
-from assistant.api.deps import FeedbackDep
+from assistant.api.deps import ConversationsDep
 from assistant.api.models import ErrorResponse, FeedbackRequest, FeedbackResponse
 from assistant.api.routes.ask import ERRORS
 from assistant.feedback import FeedbackUnavailable
@@ -24,14 +24,14 @@ router = APIRouter(prefix="/v1", tags=["feedback"])
     },
     summary="Rate an answer",
 )
-async def add_feedback(body: FeedbackRequest, feedback: FeedbackDep) -> FeedbackResponse:
+async def add_feedback(body: FeedbackRequest, conversations: ConversationsDep) -> FeedbackResponse:
     """Stored with the answer's question, text, language and sources for review.
 
     One vote per answer: a later vote on the same answer replaces the earlier one (same id).
     """
     try:
         fid = await run_in_threadpool(
-            feedback.add_feedback, body.answer_id, body.rating, body.comment, "web"
+            conversations.vote, body.answer_id, body.rating, body.comment, "web"
         )
     except KeyError:
         raise HTTPException(

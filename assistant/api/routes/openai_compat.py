@@ -17,18 +17,17 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 from fastapi.sse import EventSourceResponse, format_sse_event
-from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
+from assistant.api.concurrency import iterate_answer, run_answer
 from assistant.api.deps import (
     AssistantDep,
-    FeedbackDep,
-    MemoryDep,
+    ConversationsDep,
     SettingsDep,
     check_question,
     client_lang,
 )
 from assistant.api.models import ChatCompletionRequest
-from assistant.api.routes.ask import ERRORS, STREAM_HEADERS, after_answer
+from assistant.api.routes.ask import ERRORS, STREAM_HEADERS
 from assistant.api.streaming import started
 from assistant.schema import Answer, Turn
 from assistant.urls import safe_link_url
@@ -118,13 +117,13 @@ async def chat_completions(
     body: ChatCompletionRequest,
     request: Request,
     settings: SettingsDep,
-    assistant: AssistantDep,
-    feedback: FeedbackDep,
-    memory: MemoryDep,
+    _ready: AssistantDep,
+    conversations: ConversationsDep,
 ) -> Any:
-    """Answers the last user message; extra fields `answer_id` and `sources` carry citations."""
+    """Answers the last user message; extra fields `answer_id` and `sources` carry citations,
+    `history` how many earlier messages were read (the newest MAX_HISTORY_TURNS, bounded)."""
     question, history = split_messages(body)
-    check_question(settings, question, len(history))
+    check_question(settings, question, [m.text() for m in body.messages])
     hint = client_lang(request)
     created = int(time.time())
     model = body.model or MODEL_ID
@@ -132,11 +131,11 @@ async def chat_completions(
     if not body.stream:
 
         def work() -> Answer:
-            answer = assistant.ask(question, history=history, lang=body.lang, client_lang=hint)
-            after_answer(answer, "openai", feedback, memory, None)
-            return answer
+            return conversations.ask(
+                question, channel="openai", history=history, lang=body.lang, client_lang=hint
+            ).answer
 
-        answer = await run_in_threadpool(work)
+        answer = await run_answer(request, work)
         return JSONResponse(
             {
                 "id": f"chatcmpl-{answer.id}",
@@ -156,6 +155,7 @@ async def chat_completions(
                 "usage": _usage(),
                 "answer_id": answer.id,
                 "sources": [s.model_dump() for s in answer.sources],
+                "history": answer.history.model_dump() if answer.history else None,
             }
         )
 
@@ -173,7 +173,9 @@ async def chat_completions(
         return format_sse_event(data_str=json.dumps(data, ensure_ascii=False))
 
     items = await started(
-        assistant.stream(question, history=history, lang=body.lang, client_lang=hint)
+        conversations.stream(
+            question, channel="openai", history=history, lang=body.lang, client_lang=hint
+        )
     )
 
     def events() -> Iterator[bytes]:
@@ -181,7 +183,6 @@ async def chat_completions(
         try:
             for item in items:
                 if isinstance(item, Answer):
-                    after_answer(item, "openai", feedback, memory, None)
                     tail = sources_markdown(item)
                     if tail:
                         yield chunk({"content": tail})
@@ -190,6 +191,7 @@ async def chat_completions(
                         "stop",
                         answer_id=item.id,
                         sources=[s.model_dump() for s in item.sources],
+                        history=item.history.model_dump() if item.history else None,
                     )
                 elif item:
                     yield chunk({"content": str(item)})
@@ -198,4 +200,4 @@ async def chat_completions(
             yield chunk({"content": "\n\n(The answer failed; please try again.)"}, "stop")
         yield format_sse_event(data_str="[DONE]")
 
-    return EventSourceResponse(iterate_in_threadpool(events()), headers=STREAM_HEADERS)
+    return EventSourceResponse(iterate_answer(request, events()), headers=STREAM_HEADERS)

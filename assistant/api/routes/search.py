@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
-from starlette.concurrency import run_in_threadpool
+from fastapi import APIRouter, HTTPException, Query, Request
 
+from assistant.api.concurrency import run_answer
 from assistant.api.deps import AssistantDep, SettingsDep, check_question
 from assistant.api.routes.ask import ERRORS
 from assistant.schema import Lang, SearchHit
@@ -16,6 +16,7 @@ router = APIRouter(prefix="/v1", tags=["search"])
 
 @router.get("/search", response_model=list[SearchHit], responses=ERRORS, summary="Ranked chunks")
 async def search(
+    request: Request,
     settings: SettingsDep,
     assistant: AssistantDep,
     q: Annotated[str, Query(min_length=1, description="The query text.")],
@@ -27,6 +28,6 @@ async def search(
     if not query:
         raise HTTPException(422, "q: the query is empty or only whitespace")
     check_question(settings, query)
-    return await run_in_threadpool(
-        assistant.search, query, lang=lang, k=k or settings.retrieval_top_k
+    return await run_answer(
+        request, lambda: assistant.search(query, lang=lang, k=k or settings.retrieval_top_k)
     )
