@@ -219,9 +219,10 @@ def check_citations(sources: Sequence[Source], chunks: Mapping[str, Chunk]) -> l
 
 # --- cited URLs ------------------------------------------------------------------------------
 
-_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+_SCHEME = textregex.compile(r"^[a-z][a-z0-9+.-]*://", textregex.IGNORECASE)
 
 
+@textregex.text_function()
 def url_key(url: str) -> str:
     """A URL as compared with gold and allowed URLs: scheme, leading www. and trailing / ignored."""
     key = _SCHEME.sub("", url.strip())
