@@ -20,7 +20,7 @@ import numpy as np
 from assistant import bounds, languages, textregex
 from assistant.answer import followup, guard
 from assistant.answer.analysis import PERSONAS, QuestionKind, analyse, has_evidence
-from assistant.answer.extractive import Candidate, ExtractiveAnswerer, TermWeights
+from assistant.answer.extractive import Candidate, ExtractiveAnswerer, TermWeights, UnitRecall
 from assistant.answer.llm import LLMAnswerer, LLMUnavailable, citations, verify_answer
 from assistant.answer.messages import contact_line, say
 from assistant.answer.units import Unit, split_units, unit_key
@@ -122,7 +122,12 @@ class Assistant:
                 groups.setdefault(group_of(chunk), []).extend(
                     (chunk, u) for u in split_units(chunk.text)
                 )
-        answerer = ExtractiveAnswerer(weights, vectors, siblings=_sections(manifest.chunks))
+        answerer = ExtractiveAnswerer(
+            weights,
+            vectors,
+            siblings=_sections(manifest.chunks),
+            recall=UnitRecall(manifest.chunks, vectors),
+        )
         return _State(live, weights, vectors, answerer, groups, contacts)
 
     def warm_up(self) -> None:
@@ -335,7 +340,9 @@ class Assistant:
         # One language per answer: the asker's, unless the best evidence exists only in another.
         answer_in = selection.chosen[0].hit.chunk.lang if selection.chosen else lang
         chosen = [c for c in selection.chosen if c.hit.chunk.lang == answer_in]
-        best_dense = max((c.dense for c in selection.candidates), default=0.0)
+        # Closeness as the retriever found it: units recalled index-wide help compose the answer
+        # but do not make an off-topic question look answered.
+        best_dense = max((c.dense for c in selection.candidates if not c.recalled), default=0.0)
         coverage = state.weights.vocabulary_coverage(question, lang)
 
         def refuse(reason: str, related: Candidate | None = None) -> _Draft:
@@ -350,10 +357,15 @@ class Assistant:
         if not chosen or (coverage < OFFTOPIC_COVERAGE and best_dense < OFFTOPIC_DENSE):
             return refuse("offtopic")
         if kind.expects:
-            supporting = self._supporting(question, lang, kind, selection.candidates, chosen[0])
+            # Whether the fact asked for is there is judged on the retrieved units (as before unit
+            # recall); which unit holding it leads is chosen among all of them.
+            retrieved = [c for c in selection.candidates if not c.recalled]
+            anchor = next((c for c in retrieved if c.hit.chunk.lang == answer_in), chosen[0])
+            supporting = self._supporting(question, lang, kind, retrieved, anchor)
             if not supporting:
                 reason = "future" if kind.future and kind.expects == "date" else "unsupported"
-                return refuse(reason, chosen[0])
+                return refuse(reason, anchor)
+            supporting += self._supporting(question, lang, kind, selection.candidates, chosen[0])
             # Of the units holding the fact asked for, the closest in meaning leads the answer.
             lead = max(supporting, key=lambda c: c.dense)
             if lead not in chosen:

@@ -17,6 +17,7 @@ from functools import lru_cache
 import numpy as np
 
 from assistant import textregex
+from assistant.answer import guard
 from assistant.answer.analysis import META
 from assistant.answer.units import Unit, split_units
 from assistant.retrieval.bm25 import tokenize
@@ -34,6 +35,7 @@ class Candidate:
     coverage: float
     terms: frozenset[str]
     score: float = 0.0
+    recalled: bool = False  # its chunk came in by unit recall, not by the retriever's top hits
 
 
 @dataclass
@@ -132,6 +134,54 @@ def _next_to(a: Candidate, b: Candidate, place: dict[int, int]) -> bool:
     )
 
 
+def _context(chunk: Chunk, unit: Unit) -> str:
+    """A unit's text with its heading path: a one-paragraph chunk (marker-bounded) keeps the
+    words of the sections it sits in, which its own sentence rarely repeats."""
+    path = chunk.section if unit.heading in chunk.section.split(" / ") else ""
+    return f"{path} {unit.heading} {unit.text}"
+
+
+class UnitRecall:
+    """Every answer unit of the index, by language, scored as a candidate is.
+
+    Chunks are bounded by source markers, so many hold a paragraph or a sentence: a chunk's own
+    rank then says little, and the sentence that answers can sit in a chunk ranked tenth. The
+    units closest to the question over the whole index bring their chunks in beside the hits.
+    """
+
+    def __init__(self, chunks: list[Chunk], vectors: UnitVectors) -> None:
+        rows: dict[str, list[tuple[Chunk, np.ndarray, frozenset[str]]]] = {}
+        for chunk in chunks:
+            for unit in split_units(chunk.text):
+                vec = vectors.get(unit.key)
+                if vec is None:
+                    continue
+                terms = frozenset(tokenize(_context(chunk, unit), chunk.lang))
+                rows.setdefault(chunk.lang, []).append((chunk, vec, terms))
+        self._chunks = {lang: [r[0] for r in items] for lang, items in rows.items()}
+        self._terms = {lang: [r[2] for r in items] for lang, items in rows.items()}
+        self._matrix = {lang: np.vstack([r[1] for r in items]) for lang, items in rows.items()}
+
+    def chunks(self, qvec: np.ndarray, qterms: dict[str, float], lang: str, n: int) -> list[Chunk]:
+        """The chunks of the `n` best units in `lang` (dense similarity plus term coverage)."""
+        matrix = self._matrix.get(lang)
+        if matrix is None or n <= 0:
+            return []
+        qtotal = sum(qterms.values()) or 1.0
+        dense = matrix @ qvec
+        coverage = np.array(
+            [sum(w for t, w in qterms.items() if t in terms) for terms in self._terms[lang]]
+        )
+        scores = dense + 0.12 * coverage / qtotal
+        out: dict[str, Chunk] = {}
+        for i in np.argsort(-scores):
+            chunk = self._chunks[lang][int(i)]
+            out.setdefault(chunk.chunk_id, chunk)
+            if len(out) >= n:
+                break
+        return list(out.values())
+
+
 class ExtractiveAnswerer:
     """Scores and selects units from the top hits."""
 
@@ -145,8 +195,12 @@ class ExtractiveAnswerer:
         margin: float = 0.03,
         neighbour_margin: float = 0.10,
         siblings: Callable[[Chunk], list[Chunk]] | None = None,
+        recall: UnitRecall | None = None,
+        recalled_chunks: int = 3,
     ) -> None:
         self.siblings = siblings
+        self.recall = recall
+        self.recalled_chunks = recalled_chunks
         self.margin = margin
         self.neighbour_margin = neighbour_margin
         self.weights = weights
@@ -165,15 +219,26 @@ class ExtractiveAnswerer:
         # these, the retriever drops those) in case the only evidence is in another language.
         same = [h for h in hits if h.chunk.lang == lang][: self.chunks_considered]
         other = [h for h in hits if h.chunk.lang != lang][:2]
-        for hit in self._with_siblings(same + other):
+        recalled = self._recalled(qvec, qterms, lang, hits)
+        retrieved = {h.chunk.chunk_id for h in self._with_siblings(same + other)}
+        for hit in self._with_siblings(same + other + recalled):
             for unit in split_units(hit.chunk.text):
                 dense = self.vectors.similarity(unit.key, qvec)
-                text = f"{unit.heading} {unit.text}"
+                text = _context(hit.chunk, unit)
                 terms = frozenset(tokenize(text, hit.chunk.lang))
                 if hit.chunk.lang != lang:  # names match across languages only stemmed alike
                     terms |= frozenset(tokenize(text, lang))
                 coverage = sum(w for t, w in qterms.items() if t in terms) / qtotal
-                out.append(Candidate(unit, hit, dense, coverage, terms))
+                out.append(
+                    Candidate(
+                        unit,
+                        hit,
+                        dense,
+                        coverage,
+                        terms,
+                        recalled=hit.chunk.chunk_id not in retrieved,
+                    )
+                )
         for cand in out:
             cand.score = cand.dense + 0.12 * cand.coverage + 0.015 / cand.hit.rank
             if cand.hit.chunk.lang == lang:
@@ -184,6 +249,26 @@ class ExtractiveAnswerer:
                 cand.score -= 1.0  # describes the document, answers nothing
         out.sort(key=lambda c: -c.score)
         return out, qterms
+
+    def _recalled(
+        self, qvec: np.ndarray, qterms: dict[str, float], lang: str, hits: list[SearchHit]
+    ) -> list[SearchHit]:
+        """Hits for the chunks of the best units index-wide, at their retrieved rank if any."""
+        if self.recall is None:
+            return []
+        ranked = {h.chunk.chunk_id: h for h in hits}
+        same = [h for h in hits if h.chunk.lang == lang][: self.chunks_considered]
+        considered = {h.chunk.chunk_id for h in same}
+        out = []
+        for chunk in self.recall.chunks(qvec, qterms, lang, self.recalled_chunks):
+            if chunk.chunk_id in considered:
+                continue
+            hit = ranked.get(chunk.chunk_id) or SearchHit(
+                chunk=chunk, score=0.0, rank=len(hits) + 1
+            )
+            out.append(hit)
+        # A passage that instructs a model or carries stray links is never quoted (as for hits).
+        return guard.usable(out)
 
     def _with_siblings(self, hits: list[SearchHit]) -> list[SearchHit]:
         """The hits plus the other chunks of their sections, at the hit's rank.

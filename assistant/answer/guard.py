@@ -101,7 +101,7 @@ def withheld(hit: SearchHit) -> str | None:
     chunk = hit.chunk
     if instructs_the_model(chunk.text):
         return "it gives instructions to the model"
-    stray = foreign_links(chunk.text, {chunk.url})
+    stray = foreign_links(chunk.text, set(chunk.urls) | {chunk.url})
     if stray:
         return f"it links to {stray[0]!r}, which is not one of its document's sources"
     return None
