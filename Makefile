@@ -27,7 +27,8 @@ test: install
 	$(PY) -m pytest
 	DATA_DIR=data/test-index $(PY) -m assistant eval --out data/eval --no-progress \
 		--min key_fact_accuracy=0.85 \
-		--min refusal_accuracy=0.85 --min language_match=0.95 --min citation_validity=1.0
+		--min refusal_accuracy=0.85 --min language_match=0.95 --min citation_validity=1.0 \
+		--min citation_url_validity=1.0
 
 index: install
 	$(PY) -m assistant ingest

@@ -28,10 +28,12 @@ SUMMARY_KEYS = (
     "latency_ms_p95",
 )
 RETRIEVAL_KEYS = ("hit_at_k", "mrr")
+# Present only when the question set gives gold `source_urls` for at least one question.
+URL_KEYS = ("citation_url_validity",)
 JUDGE_KEY = "faithfulness"
 # Metrics where a smaller value is better: `--min` treats their threshold as a ceiling.
 LOWER_IS_BETTER = frozenset({"false_refusal_rate", "latency_ms_p50", "latency_ms_p95"})
-ALL_METRICS = (*SUMMARY_KEYS[1:], *RETRIEVAL_KEYS, JUDGE_KEY)
+ALL_METRICS = (*SUMMARY_KEYS[1:], *URL_KEYS, *RETRIEVAL_KEYS, JUDGE_KEY)
 HIT_K = 5
 MIN_WORDS_AFTER_STRIPPING = 3
 
@@ -55,6 +57,12 @@ RULES: dict[str, str] = {
         "Answers whose every cited quote occurs verbatim in its chunk, re-read from the store by "
         "chunk_id / answers with at least one citation. Only whitespace runs are collapsed and a "
         "leading/trailing ellipsis is dropped; a missing chunk or an empty quote is invalid."
+    ),
+    "citation_url_validity": (
+        "Questions with gold source_urls whose every cited URL (each cited source's url, refused "
+        "or not) is one of the gold URLs / questions with gold source_urls and at least one cited "
+        "URL. URLs are compared without their scheme, a leading 'www.' and a trailing '/'. "
+        "Questions without gold source_urls are not counted."
     ),
     "hit_at_k": (
         f"Questions with gold sources where a search for the (standalone) question returns a gold "
@@ -209,6 +217,26 @@ def check_citations(sources: Sequence[Source], chunks: Mapping[str, Chunk]) -> l
     return [quote_is_valid(s, chunks.get(s.chunk_id)) for s in sources]
 
 
+# --- cited URLs ------------------------------------------------------------------------------
+
+_SCHEME = textregex.compile(r"^[a-z][a-z0-9+.-]*://", textregex.IGNORECASE)
+
+
+@textregex.text_function()
+def url_key(url: str) -> str:
+    """A URL as compared with gold and allowed URLs: scheme, leading www. and trailing / ignored."""
+    key = _SCHEME.sub("", url.strip())
+    if key.lower().startswith("www."):
+        key = key[4:]
+    return key.rstrip("/")
+
+
+def bad_urls(cited: Iterable[str], gold: Iterable[str]) -> list[str]:
+    """The cited URLs that are none of the gold URLs (see RULES['citation_url_validity'])."""
+    allowed = {url_key(g) for g in gold}
+    return [u for u in cited if url_key(u) not in allowed]
+
+
 # --- retrieval -------------------------------------------------------------------------------
 
 _LANG_SUFFIX = textregex.compile(r"[-_](?:en|fi|sv)$")
@@ -259,6 +287,11 @@ def summarise(records: Sequence[Mapping[str, Any]], judged: bool = False) -> dic
         "latency_ms_p50": _percentile([r["latency_ms"] for r in records], 50),
         "latency_ms_p95": _percentile([r["latency_ms"] for r in records], 95),
     }
+    gold = [r for r in records if r.get("gold_urls")]
+    if gold:
+        summary["citation_url_validity"] = _ratio(
+            [r["citation_urls_valid"] for r in gold if r.get("citation_urls_valid") is not None]
+        )
     ranked = [r["hit_rank"] for r in records if r.get("hit_rank") is not None]
     if ranked:
         summary["hit_at_k"] = _ratio([rank > 0 for rank in ranked])

@@ -31,6 +31,8 @@ class Question(BaseModel):
     answerable: bool
     must_include: list[list[str]] = Field(default_factory=list)
     sources: list[str] = Field(default_factory=list)
+    # gold citation URLs: every page that states the fact (see RULES["citation_url_validity"])
+    source_urls: list[str] = Field(default_factory=list)
     history: list[Turn] = Field(default_factory=list)
 
     @field_validator("must_include")
@@ -43,6 +45,15 @@ class Question(BaseModel):
             if any(not s.strip() for s in group):
                 raise ValueError(f"group {i} holds an empty string")
         return groups
+
+    @field_validator("source_urls")
+    @classmethod
+    def _urls_written_out(cls, urls: list[str]) -> list[str]:
+        """Gold URLs are whole https:// URLs, as a citation carries them."""
+        for url in urls:
+            if not url.startswith("https://") or len(url.split()) != 1:
+                raise ValueError(f"not a whole https:// URL: {url!r}")
+        return urls
 
     @field_validator("question")
     @classmethod

@@ -24,6 +24,7 @@ RATIO_METRICS = (
     "false_refusal_rate",
     "language_match",
     "citation_validity",
+    "citation_url_validity",
     "hit_at_k",
     "mrr",
     "faithfulness",
@@ -120,6 +121,8 @@ def _failure(record: Mapping[str, Any]) -> dict[str, Any]:
         )
     if record["citations_valid"] is False:
         reasons.append("a cited quote is not in its chunk")
+    if record.get("citation_urls_valid") is False:
+        reasons.append(f"cited URL not among the gold URLs: {', '.join(record['off_gold_urls'])}")
     missing = [tuple(g) for g in record["missing"]]
     return {
         **record,

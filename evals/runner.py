@@ -55,6 +55,10 @@ def evaluate_question(
         chunks = responder.get_chunks([s.chunk_id for s in sources])
         flags = metrics.check_citations(sources, chunks)
 
+    cited_urls = [s.url for s in sources]
+    off_gold = metrics.bad_urls(cited_urls, q.source_urls) if q.source_urls else []
+    urls_valid = (not off_gold) if q.source_urls and cited_urls else None
+
     hit_rank, retrieved = None, []
     if q.sources:
         query = (answer.standalone_question if answer else "") or q.question
@@ -83,10 +87,16 @@ def evaluate_question(
         "language_match": detected == q.lang,
         "citations_valid": all(flags) if flags else None,
         "sources": [
-            {**s.model_dump(include={"n", "doc_id", "chunk_id", "title", "quote"}), "valid": ok}
+            {
+                **s.model_dump(include={"n", "doc_id", "chunk_id", "title", "url", "quote"}),
+                "valid": ok,
+            }
             for s, ok in zip(sources, flags, strict=True)
         ],
         "gold_sources": q.sources,
+        "gold_urls": q.source_urls,
+        "citation_urls_valid": urls_valid,
+        "off_gold_urls": off_gold,
         "retrieved": retrieved,
         "hit_rank": hit_rank,
         "error": error,
@@ -97,11 +107,12 @@ def evaluate_question(
 
 
 def failed(record: dict[str, Any]) -> bool:
-    """A record the report lists: wrong outcome, wrong language, bad citation or an error."""
+    """A record the report lists: wrong outcome, wrong language, bad citation or URL, an error."""
     return (
         not record["passed"]
         or not record["language_match"]
         or record["citations_valid"] is False
+        or record.get("citation_urls_valid") is False
         or record["error"] is not None
     )
 

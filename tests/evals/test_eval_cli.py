@@ -185,3 +185,37 @@ def test_default_sets_dev_with_heldout_beside_it(fake, tmp_path, monkeypatch, ca
     assert results["meta"]["main_set"] == "dev"
     assert results["summary"]["overall"]["n"] == 6
     assert results["sets"]["heldout"]["overall"]["n"] == 2
+
+
+def test_citation_url_validity_is_summarised_reported_and_gated(fake, tmp_path, capsys):
+    """Gold URLs on two questions: the metric appears in the summary, the report and the gate."""
+    page = "https://innokaupungit.fi/tietoa-meista/rahoitus/"
+    en_share = next(c for c in fake.chunks.values() if "In Finland, 8 %" in c.text)
+    fake.chunks[en_share.chunk_id] = en_share.model_copy(update={"url": page})
+    lines = [json.loads(line) for line in QUESTIONS.read_text().splitlines()]
+    gold = {"en-share": [page], "fi-share": [page]}
+    path = tmp_path / "gold.jsonl"
+    path.write_text("".join(json.dumps({**d, "source_urls": gold.get(d["id"], [])}) + "\n"
+                            for d in lines))  # fmt: skip
+
+    # fi-share cites a chunk without that URL: 1 of 2 questions with gold cites only gold URLs
+    assert run(fake, tmp_path, "--min", "citation_url_validity=1.0", questions=(path,)) == 1
+    captured = capsys.readouterr()
+    assert "citation_url_validity=0.5" in captured.out
+    assert "citation_url_validity = 0.5 < 1.0 (at least)" in captured.err
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert results["summary"]["overall"]["citation_url_validity"] == 0.5
+    assert "citation_url_validity" not in results["summary"]["by_lang"]["sv"]
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert 'aria-label="citation_url_validity"' in html
+    assert "cited URL not among the gold URLs" in html
+    assert "Gold source URLs" in html and page in html
+
+    fi_share = next(c for c in fake.chunks.values() if "Suomessa 8 %" in c.text)
+    fake.chunks[fi_share.chunk_id] = fi_share.model_copy(update={"url": page})
+    assert run(fake, tmp_path, "--min", "citation_url_validity=1.0", questions=(path,)) == 0
+
+
+def test_citation_url_validity_gate_without_gold_urls_is_missed(fake, tmp_path, capsys):
+    assert run(fake, tmp_path, "--min", "citation_url_validity=1.0") == 1
+    assert "citation_url_validity: not available" in capsys.readouterr().err

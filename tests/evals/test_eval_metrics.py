@@ -169,3 +169,57 @@ def test_summary_counts():
     assert list(s["by_lang"]) == ["en", "fi", "sv"]
     assert s["by_lang"]["sv"]["key_fact_accuracy"] is None  # no answerable sv question
     assert "hit_at_k" not in s["by_lang"]["sv"]
+
+
+# --- citation_url_validity ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "key"),
+    [
+        ("https://www.pirkanmaa.fi/x/", "pirkanmaa.fi/x"),
+        ("https://pirkanmaa.fi/x", "pirkanmaa.fi/x"),
+        ("http://tampere.cloudnc.fi/", "tampere.cloudnc.fi"),
+        ("https://tem.fi/en/Talent-Boost-en", "tem.fi/en/Talent-Boost-en"),  # case kept
+        ("https://www2.example.fi/a?b=1", "www2.example.fi/a?b=1"),
+    ],
+)
+def test_url_key(url, key):
+    assert metrics.url_key(url) == key
+
+
+def test_bad_urls_are_the_cited_urls_outside_the_gold():
+    gold = ["https://tem.fi/en/talent-boost-en", "https://talentboost.fi/en/regional-actors"]
+    cited = [
+        "https://www.tem.fi/en/talent-boost-en/",
+        "https://rakennerahastot.fi/sv/vastra-finland/tammerfors",
+        "",
+    ]
+    assert metrics.bad_urls(cited, gold) == cited[1:]
+    assert metrics.bad_urls(cited[:1], gold) == []
+
+
+def url_record(gold, valid, lang="en"):
+    return {**record(lang=lang), "gold_urls": gold, "citation_urls_valid": valid}
+
+
+def test_citation_url_validity_counts_only_questions_with_gold_and_citations():
+    records = [
+        url_record(["https://a.fi/"], True),
+        url_record(["https://a.fi/"], False, lang="fi"),
+        url_record(["https://a.fi/"], None, lang="fi"),  # nothing cited: not counted
+        url_record([], None, lang="sv"),  # no gold: not counted
+        record(lang="sv"),  # an older record without the fields
+    ]
+    s = metrics.summarise_by_lang(records)
+    assert s["overall"]["citation_url_validity"] == 0.5
+    assert s["by_lang"]["en"]["citation_url_validity"] == 1.0
+    assert s["by_lang"]["fi"]["citation_url_validity"] == 0.0
+    assert "citation_url_validity" not in s["by_lang"]["sv"]  # no gold in this language
+    assert "citation_url_validity" in metrics.ALL_METRICS
+    assert "citation_url_validity" in metrics.RULES
+
+
+def test_citation_url_validity_is_none_when_gold_questions_cite_nothing():
+    summary = metrics.summarise([url_record(["https://a.fi/"], None)])
+    assert "citation_url_validity" in summary and summary["citation_url_validity"] is None

@@ -53,6 +53,8 @@ def test_extra_fields_and_blank_lines_are_accepted(tmp_path):
         (json.dumps({**GOOD, "history": [{"role": "bot", "content": "x"}]}), "history.0.role"),
         (json.dumps([GOOD]), "expected a JSON object"),
         (json.dumps({**GOOD, "must_include": "Tampere"}), "must_include"),
+        (json.dumps({**GOOD, "source_urls": ["tem.fi/en/ecosystem-agreements"]}), "source_urls"),
+        (json.dumps({**GOOD, "source_urls": ["https://a.fi/ https://b.fi/"]}), "whole https"),
     ],
 )
 def test_errors_name_file_and_line(tmp_path, bad, expected):
@@ -74,3 +76,19 @@ def test_missing_and_empty_files(tmp_path):
         load_questions(tmp_path / "nope.jsonl")
     with pytest.raises(QuestionFileError, match="holds no questions"):
         load_questions(write(tmp_path, "", "# only a comment"))
+
+
+def test_dev_set_gold_urls_are_pages_the_source_facts_give():
+    """Gold URLs name pages facts.md gives (site roots where it names only a site)."""
+    from evals.cli import DEFAULT_SET
+    from evals.metrics import url_key
+    from tests.corpus.sources import FACTS, allowed_urls
+
+    allowed = allowed_urls(FACTS.read_text(encoding="utf-8"))
+    dev = load_questions(DEFAULT_SET)
+    with_gold = [q for q in dev if q.source_urls]
+    assert len(with_gold) >= 20
+    assert {q.lang for q in with_gold} == {"en", "fi", "sv"}
+    assert all(q.answerable for q in with_gold)
+    unknown = {u for q in with_gold for u in q.source_urls if url_key(u) not in allowed}
+    assert unknown == set()

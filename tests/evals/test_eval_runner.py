@@ -86,3 +86,48 @@ def test_an_exception_is_a_failed_answer_not_a_crash(fake, questions):
     records = evaluate(fake, questions, progress=False)
     assert all(r["error"] == "RuntimeError: store unreachable" for r in records)
     assert not any(r["passed"] for r in records)
+
+
+def _with_url(fake, question_id, questions, url):
+    """Give the chunks the question's script cites a source URL, like a marker would."""
+    script = fake.scripts[next(q.question for q in questions if q.id == question_id)]
+    for chunk_id in script.cite:
+        fake.chunks[chunk_id] = fake.chunks[chunk_id].model_copy(update={"url": url})
+
+
+def test_cited_urls_are_checked_against_gold_source_urls(fake, questions):
+    page = "https://innokaupungit.fi/tietoa-meista/rahoitus/"
+    _with_url(fake, "en-share", questions, page)
+    _with_url(
+        fake, "fi-share", questions, "https://rakennerahastot.fi/sv/vastra-finland/tammerfors"
+    )
+    gold = {"en-share": ["https://www.innokaupungit.fi/tietoa-meista/rahoitus"],
+            "fi-share": [page], "en-weather": [page]}  # fmt: skip
+    qs = [q.model_copy(update={"source_urls": gold.get(q.id, [])}) for q in questions]
+    records = by_id(evaluate(fake, qs, progress=False))
+
+    assert records["en-share"]["citation_urls_valid"] is True
+    assert records["en-share"]["sources"][0]["url"] == page
+    assert records["fi-share"]["citation_urls_valid"] is False
+    assert records["fi-share"]["off_gold_urls"] == [
+        "https://rakennerahastot.fi/sv/vastra-finland/tammerfors"
+    ]
+    assert failed(records["fi-share"])
+    assert records["en-weather"]["citation_urls_valid"] is None  # refused, cites nothing
+    assert records["sv-earlier"]["citation_urls_valid"] is None  # no gold
+    assert metrics.summarise(list(records.values()))["citation_url_validity"] == 0.5
+
+
+def test_a_refusal_that_cites_is_checked_too(fake, scripts, questions, chunks):
+    weather = scripts["What will the weather be like in Tampere tomorrow?"]
+    weather.cite = [next(c.chunk_id for c in chunks if c.doc_id == "funding-en")]
+    _with_url(fake, "en-weather", questions, "https://tem.fi/en/ecosystem-agreements")
+    qs = [
+        q.model_copy(update={"source_urls": ["https://innokaupungit.fi/"]})
+        if q.id == "en-weather"
+        else q
+        for q in questions
+    ]
+    record = by_id(evaluate(fake, qs, progress=False))["en-weather"]
+    assert record["refused"] is True
+    assert record["citation_urls_valid"] is False
