@@ -19,7 +19,8 @@ from evals.questions import Question, QuestionFileError, load_questions
 
 QUESTIONS_DIR = Path(__file__).parent / "questions"
 DEFAULT_SET = QUESTIONS_DIR / "dev.jsonl"
-HELDOUT_SET = QUESTIONS_DIR / "heldout.jsonl"
+TRAIN_SET = QUESTIONS_DIR / "train.jsonl"  # what fitting (`assistant calibrate`) and tests may use
+SEALED_SET = QUESTIONS_DIR / "sealed.jsonl"  # written blind; run once, by name, to report
 
 
 def parse_threshold(text: str) -> tuple[str, float]:
@@ -48,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=(
             "The first question file is the main set (summary.overall, the --min gate, "
             "--compare); further files are reported beside it under 'sets'. Without --questions "
-            "the project's dev set is used, with heldout.jsonl beside it when present. For "
+            "the project's dev set alone is used (train.jsonl, sealed.jsonl only by name). For "
             "false_refusal_rate and latency_ms_* a --min value is a ceiling (lower is better)."
         ),
     )
@@ -137,8 +138,6 @@ def main(argv: Sequence[str] | None = None, builders: Mapping[str, Builder] | No
     builders = {**BUILDERS, **(builders or {})}
 
     paths = list(args.questions or [DEFAULT_SET])
-    if args.questions is None and HELDOUT_SET.exists():
-        paths.append(HELDOUT_SET)
     try:
         sets: dict[str, list[Question]] = {
             name: load_questions(path) for name, path in zip(_set_names(paths), paths, strict=True)

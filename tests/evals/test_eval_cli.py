@@ -165,26 +165,23 @@ def test_every_metric_name_is_accepted_by_min():
         assert parse_threshold(f"{name}=0.5") == (name, 0.5)
 
 
-def test_default_sets_dev_with_heldout_beside_it(fake, tmp_path, monkeypatch, capsys):
+def test_default_set_is_dev_alone(fake, tmp_path, monkeypatch, capsys):
+    """Train and sealed run only when named: sealed is reported once, never by default."""
     import evals.cli
 
-    dev, heldout = tmp_path / "dev.jsonl", tmp_path / "heldout.jsonl"
+    dev = tmp_path / "dev.jsonl"
     monkeypatch.setattr(evals.cli, "DEFAULT_SET", dev)
-    monkeypatch.setattr(evals.cli, "HELDOUT_SET", heldout)
     argv = ["--out", str(tmp_path / "out"), "--no-progress"]
     builders = {"project": lambda settings, out: fake}
     assert main(argv, builders=builders) == 2
     assert f"{dev}: no such question file" in capsys.readouterr().err
     dev.write_text(QUESTIONS.read_text())
-    assert main(argv, builders=builders) == 0
-    assert "sets" not in json.loads((tmp_path / "out" / "results.json").read_text())
-    heldout.write_text("\n".join(QUESTIONS.read_text().splitlines()[4:]) + "\n")
+    (tmp_path / "sealed.jsonl").write_text(QUESTIONS.read_text())
     assert main(argv, builders=builders) == 0
     results = json.loads((tmp_path / "out" / "results.json").read_text())
-    assert list(results["sets"]) == ["dev", "heldout"]
+    assert "sets" not in results
     assert results["meta"]["main_set"] == "dev"
     assert results["summary"]["overall"]["n"] == 6
-    assert results["sets"]["heldout"]["overall"]["n"] == 2
 
 
 def test_citation_url_validity_is_summarised_reported_and_gated(fake, tmp_path, capsys):
