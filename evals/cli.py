@@ -19,8 +19,6 @@ from evals.questions import Question, QuestionFileError, load_questions
 
 QUESTIONS_DIR = Path(__file__).parent / "questions"
 DEFAULT_SET = QUESTIONS_DIR / "dev.jsonl"
-TRAIN_SET = QUESTIONS_DIR / "train.jsonl"  # what fitting (`assistant calibrate`) and tests may use
-SEALED_SET = QUESTIONS_DIR / "sealed.jsonl"  # written blind; run once, by name, to report
 
 
 def parse_threshold(text: str) -> tuple[str, float]:
