@@ -367,8 +367,9 @@ def _svg(results: list[dict], path: Path) -> None:
     import math
 
     series = [
-        ("ask p95", "ask_p95_ms", "#1f77b4"),
-        ("search p95", "search_p95_ms", "#ff7f0e"),
+        ("ask p50", "ask_p50_ms", "#1f77b4"),
+        ("ask p95", "ask_p95_ms", "#17becf"),
+        ("search p50", "search_p50_ms", "#ff7f0e"),
         ("peak RSS", "peak_rss_mb", "#2ca02c"),
         ("startup (load)", "load_s", "#9467bd"),
         ("chunks (linear)", "chunks", "#999999"),
@@ -377,6 +378,7 @@ def _svg(results: list[dict], path: Path) -> None:
     width, height, left, right, top, bottom = 640, 400, 60, 170, 20, 50
     xs = [math.log10(r["chunks"]) for r in results]
     ratios = {key: [r[key] / base[key] for r in results] for _, key, _ in series}
+    ymin = min(0, math.floor(math.log10(min(min(v) for v in ratios.values()))))
     ymax = math.ceil(math.log10(max(max(v) for v in ratios.values())))
     x0, x1 = math.floor(min(xs)), math.ceil(max(xs))
 
@@ -384,7 +386,7 @@ def _svg(results: list[dict], path: Path) -> None:
         return left + (x - x0) / (x1 - x0) * (width - left - right)
 
     def py(y: float) -> float:
-        return height - bottom - (y / max(ymax, 1)) * (height - top - bottom)
+        return height - bottom - (y - ymin) / max(ymax - ymin, 1) * (height - top - bottom)
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
@@ -396,10 +398,10 @@ def _svg(results: list[dict], path: Path) -> None:
             f'<line x1="{px(e)}" y1="{top}" x2="{px(e)}" y2="{height - bottom}" stroke="#ddd"/>'
             f'<text x="{px(e)}" y="{height - bottom + 16}" text-anchor="middle">{10**e:,}</text>'
         )
-    for e in range(0, max(ymax, 1) + 1):
+    for e in range(ymin, max(ymax, ymin + 1) + 1):
         parts.append(
             f'<line x1="{left}" y1="{py(e)}" x2="{width - right}" y2="{py(e)}" stroke="#ddd"/>'
-            f'<text x="{left - 6}" y="{py(e) + 4}" text-anchor="end">×{10**e:,}</text>'
+            f'<text x="{left - 6}" y="{py(e) + 4}" text-anchor="end">×{10.0**e:g}</text>'
         )
     mid = (top + height - bottom) / 2
     parts.append(
