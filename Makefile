@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test install index bot lint eval bench clean
+.PHONY: run test install index bot lint eval bench bench-scale clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ eval: install
 bench: install
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/load.py
+
+## make bench-scale: 120 (the corpus), 1k, 10k and 100k chunks -> "Scale" in docs/BENCHMARKS.md
+bench-scale: install
+	$(PY) benchmarks/scale.py --sizes 120,1000,10000,100000
 
 clean:
 	rm -rf data/chroma data/index data/eval

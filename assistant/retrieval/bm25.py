@@ -8,11 +8,16 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import numpy as np
+
 from assistant import textregex
 from assistant.schema import Chunk
 
 _TOKEN = textregex.compile(r"[^\W_]+")
 _STEMMER_NAMES = {"en": "english", "fi": "finnish", "sv": "swedish"}
+# Up to this many chunks a full sort costs microseconds and keeps equal scores in the order they
+# have always had; above it, a partial sort (see `BM25Index.search`).
+FULL_SORT_MAX = 4096
 
 
 @lru_cache(maxsize=8)
@@ -55,5 +60,12 @@ class BM25Index:
         if not tokens:
             return []
         scores = self._bm25.get_scores(tokens)
-        order = scores.argsort()[::-1][:k]
+        if len(scores) <= FULL_SORT_MAX:
+            order = scores.argsort()[::-1][:k]
+        else:
+            # The top k by a partial sort (linear), then only those and ties at the cut are
+            # ordered (by score, then position), instead of sorting every chunk per question.
+            cut = scores[np.argpartition(-scores, k - 1)[k - 1]] if k < len(scores) else 0.0
+            top = np.flatnonzero(scores >= max(cut, np.finfo(scores.dtype).tiny))
+            order = top[np.lexsort((top, -scores[top]))][:k]
         return [(int(i), float(scores[i])) for i in order if scores[i] > 0]

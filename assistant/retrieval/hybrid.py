@@ -97,8 +97,7 @@ class HybridSearcher:
             return []
         if vector is None:
             vector = self.embedder.embed_query_vector(query)
-        dense = self.store.query(vector, self.candidates, among=live.ids)
-        dense_ids = [cid for cid, _ in dense if cid in live.by_id]
+        dense_ids = self._dense(vector, live)
         bm25_ids = [live.ids[i] for i, _ in live.bm25.search(query, lang, self.candidates)]
         fused = rrf([dense_ids, bm25_ids], self.rrf_k)
         order = sorted(fused, key=lambda cid: -fused[cid])
@@ -116,6 +115,19 @@ class HybridSearcher:
             )
             for rank, cid in enumerate(order[:k], start=1)
         ]
+
+    def _dense(self, vector: np.ndarray, live: LiveIndex) -> list[str]:
+        """The nearest live chunks. The store normally holds exactly the live ids, so it is asked
+        unrestricted: sending every live id with each query (a filter Chroma then applies) costs
+        time linear in the index. Only when stale vectors crowd the top (an ingest under way, or
+        one that died before its sweep) is the query repeated restricted to the live ids."""
+        want = min(self.candidates, len(live.ids))
+        dense = self.store.query(vector, self.candidates)
+        ids = [cid for cid, _ in dense if cid in live.by_id]
+        if len(ids) < want:
+            dense = self.store.query(vector, self.candidates, among=live.ids)
+            ids = [cid for cid, _ in dense if cid in live.by_id]
+        return ids
 
     @staticmethod
     def _language_first(order: list[str], live: LiveIndex, lang: str) -> list[str]:
