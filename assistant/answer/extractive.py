@@ -134,6 +134,17 @@ def _next_to(a: Candidate, b: Candidate, place: dict[int, int]) -> bool:
     )
 
 
+def _continues(a: Candidate, b: Candidate, place: dict[int, int]) -> bool:
+    """`a` continues `b`'s passage: consecutive units of one section that cite the same pages
+    (the next sentence of its paragraph, or the list its lead-in introduces)."""
+    return _next_to(a, b, place) and a.hit.chunk.urls == b.hit.chunk.urls
+
+
+def _follows(a: Candidate, b: Candidate, place: dict[int, int]) -> bool:
+    """`a` comes right after `b` in its section (the next paragraph, possibly another page's)."""
+    return _next_to(a, b, place) and place[id(a)] > place[id(b)]
+
+
 def _context(chunk: Chunk, unit: Unit) -> str:
     """A unit's text with its heading path: a one-paragraph chunk (marker-bounded) keeps the
     words of the sections it sits in, which its own sentence rarely repeats."""
@@ -194,6 +205,7 @@ class ExtractiveAnswerer:
         chunks_considered: int = 4,
         margin: float = 0.03,
         neighbour_margin: float = 0.10,
+        next_margin: float = 0.10,
         siblings: Callable[[Chunk], list[Chunk]] | None = None,
         recall: UnitRecall | None = None,
         recalled_chunks: int = 3,
@@ -203,6 +215,7 @@ class ExtractiveAnswerer:
         self.recalled_chunks = recalled_chunks
         self.margin = margin
         self.neighbour_margin = neighbour_margin
+        self.next_margin = next_margin
         self.weights = weights
         self.vectors = vectors
         self.max_words = max_words
@@ -309,9 +322,17 @@ class ExtractiveAnswerer:
             )
             nxt = pool.pop(0)
             new_cov = sum(w for t, w in qterms.items() if t in nxt.terms and t not in covered)
-            # A sentence next to a chosen one in the same section usually completes it.
-            neighbour = any(_next_to(nxt, c, place) for c in chosen)
-            close = nxt.score >= best.score - (self.neighbour_margin if neighbour else self.margin)
+            # A statement that continues a chosen one's passage (the same pages), or the next
+            # paragraph after it, usually completes it. A paragraph from another page before a
+            # chosen one (a section's introduction, say) is background about another fact: it
+            # gets no allowance and must be as close to the question as any other statement.
+            if any(_continues(nxt, c, place) for c in chosen):
+                allowance = self.neighbour_margin
+            elif any(_follows(nxt, c, place) for c in chosen):
+                allowance = self.next_margin
+            else:
+                allowance = self.margin
+            close = nxt.score >= best.score - allowance
             # ... and one that holds another part of a multi-part question completes the answer.
             floor = best.score - 0.12
             covers = new_cov / qtotal >= 0.15 and nxt.score >= floor
