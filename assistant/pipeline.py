@@ -443,7 +443,7 @@ class Assistant:
             supporting = self._supporting(
                 question,
                 lang,
-                retrieved,
+                selection.candidates,
                 anchor,
                 lambda text: has_evidence(kind.expects or "", text),
                 future_date=kind.future and kind.expects == "date",
@@ -479,6 +479,10 @@ class Assistant:
         out = []
         for cand in candidates:
             if not holds_fact(cand.unit.text):
+                continue
+            # A unit found index-wide (not by the retriever) counts only when it names what the
+            # question names: otherwise any date or amount somewhere would "answer" it.
+            if cand.recalled and not names:
                 continue
             if names and not all(_term_in(name, cand.terms) for name in names):
                 continue
