@@ -8,8 +8,6 @@ status, the channel, the stage names of `Answer.timings_ms`.
 
 from __future__ import annotations
 
-import time
-
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -19,8 +17,9 @@ from prometheus_client import (
 )
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Scope
 
+from assistant.api.middleware import RequestObserver
 from assistant.schema import Answer
 
 # Seconds: from a warm cached answer (~10 ms) to an LLM timing out (tens of seconds).
@@ -87,31 +86,16 @@ class Metrics:
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
 
 
-class MetricsMiddleware:
-    """Counts every HTTP request by its route template and times it (pure ASGI: streams pass)."""
+class MetricsMiddleware(RequestObserver):
+    """Counts every HTTP request by its route template and times it."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
-        self.app = app
+        super().__init__(app)
         self.metrics = metrics
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        start = time.perf_counter()
-        status = 500
-
-        async def record_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, record_status)
-        finally:
-            route = getattr(scope.get("route"), "path", None) or "unmatched"
-            self.metrics.requests.labels(route, scope.get("method", ""), str(status)).inc()
-            self.metrics.latency.labels(route).observe(time.perf_counter() - start)
-            if status >= 500:
-                self.metrics.error("http_5xx")
+    def observe(self, scope: Scope, status: int, seconds: float) -> None:
+        route = getattr(scope.get("route"), "path", None) or "unmatched"
+        self.metrics.requests.labels(route, scope.get("method", ""), str(status)).inc()
+        self.metrics.latency.labels(route).observe(seconds)
+        if status >= 500:
+            self.metrics.error("http_5xx")

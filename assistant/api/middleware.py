@@ -184,18 +184,24 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
-class AccessLogMiddleware:
-    """One info line per request: method, path (never the query: it may hold a question), status."""
+class RequestObserver:
+    """Pure ASGI (streams pass): `observe(scope, status, seconds)` once per HTTP request.
+
+    The status is the one sent to the client, 500 when the app failed before answering.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+
+    def observe(self, scope: Scope, status: int, seconds: float) -> None:
+        raise NotImplementedError
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
-        status = 0
+        status = 500
 
         async def record_status(message: Message) -> None:
             nonlocal status
@@ -206,10 +212,17 @@ class AccessLogMiddleware:
         try:
             await self.app(scope, receive, record_status)
         finally:
-            log.info(
-                "%s %s %s %.0fms",
-                escape_controls(str(scope.get("method"))),
-                escape_controls(scope["path"]),  # decoded: %0d%0a would start a new line
-                status or 500,
-                (time.perf_counter() - start) * 1000,
-            )
+            self.observe(scope, status, time.perf_counter() - start)
+
+
+class AccessLogMiddleware(RequestObserver):
+    """One info line per request: method, path (never the query: it may hold a question), status."""
+
+    def observe(self, scope: Scope, status: int, seconds: float) -> None:
+        log.info(
+            "%s %s %s %.0fms",
+            escape_controls(str(scope.get("method"))),
+            escape_controls(scope["path"]),  # decoded: %0d%0a would start a new line
+            status,
+            seconds * 1000,
+        )
