@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -15,6 +13,7 @@ from openai import OpenAI
 
 from assistant.api import create_app
 from assistant.feedback import FeedbackStore
+from tests.processes import running
 
 from .conftest import ADMIN_KEY
 from .test_api_ask import sse_events
@@ -101,33 +100,16 @@ def test_assistant_serve_subprocess(shipped_copy, tmp_path):
         "LOG_LEVEL": "INFO",
     }
     log_path = tmp_path / "serve.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "assistant", "serve", "--port", str(port)],
-            cwd=tmp_path,  # no .env here
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 300
-        while True:
-            assert proc.poll() is None, log_path.read_text()[-3000:]
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "server never became ready"
-            time.sleep(0.3)
+    url = f"http://127.0.0.1:{port}"
+    serve = [sys.executable, "-m", "assistant", "serve", "--port", str(port)]
+    # cwd: no .env there
+    with running(
+        serve, cwd=tmp_path, env=env, log_path=log_path, ready_url=f"{url}/readyz", timeout=300
+    ):
         question = "What is Sustainable Industry X in the Tampere agreement?"
         r = httpx.post(f"{url}/v1/ask", json={"question": question}, timeout=60)
         assert r.status_code == 200 and r.json()["sources"]
         rid = r.headers["x-request-id"]
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
     text = log_path.read_text()
     assert "POST /v1/ask 200" in text
     assert rid[:12] in text  # the request id is on the access line

@@ -13,9 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +22,7 @@ import pytest
 
 from assistant.feedback import FeedbackStore
 from tests.conftest import ROOT, free_port
+from tests.processes import running
 
 from .conftest import ADMIN_KEY
 from .test_feedback_store import make_answer
@@ -120,53 +119,42 @@ def test_feedback_database_fault_keeps_answers_and_rows(tmp_path: Path, fault: F
         "--port",
         str(port),
     ]
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60  # generous: only a hang or an exit fails here
-        while True:
-            assert proc.poll() is None, log_path.read_text()[-3000:]
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "server never started"
-            time.sleep(0.2)
-        if not fault.before_start:
-            fault.break_()
+        with running(
+            cmd, cwd=tmp_path, env=env, log_path=log_path, ready_url=f"{base}/healthz", timeout=60
+        ):
+            if not fault.before_start:
+                fault.break_()
 
-        ask = httpx.post(
-            f"{base}/v1/ask", json={"question": "What are the priorities?"}, timeout=30
-        )
-        assert ask.status_code == 200 and ask.json()["answer"]
+            ask = httpx.post(
+                f"{base}/v1/ask", json={"question": "What are the priorities?"}, timeout=30
+            )
+            assert ask.status_code == 200 and ask.json()["answer"]
 
-        vote = {"answer_id": answers[2].id, "rating": "down", "comment": "lost?"}
-        r = httpx.post(f"{base}/v1/feedback", json=vote, timeout=30)
-        assert r.status_code == 503, r.text
-        assert r.json()["error"] == "unavailable" and "try again" in r.json()["detail"]
-        assert r.headers["retry-after"] == "30"
-        export = httpx.get(
-            f"{base}/v1/admin/feedback", headers={"Authorization": f"Bearer {ADMIN_KEY}"}
-        )
-        if fault.name == "sqlite-locked":  # reads are blocked by an exclusive lock
-            assert export.status_code == 503
-        else:  # a read-only database can still be read
-            assert export.status_code == 200 and export.text.splitlines() == before
+            vote = {"answer_id": answers[2].id, "rating": "down", "comment": "lost?"}
+            r = httpx.post(f"{base}/v1/feedback", json=vote, timeout=30)
+            assert r.status_code == 503, r.text
+            assert r.json()["error"] == "unavailable" and "try again" in r.json()["detail"]
+            assert r.headers["retry-after"] == "30"
+            export = httpx.get(
+                f"{base}/v1/admin/feedback", headers={"Authorization": f"Bearer {ADMIN_KEY}"}
+            )
+            if fault.name == "sqlite-locked":  # reads are blocked by an exclusive lock
+                assert export.status_code == 503
+            else:  # a read-only database can still be read
+                assert export.status_code == 200 and export.text.splitlines() == before
 
-        fault.heal()
-        assert _rows(url) == before  # nothing stored was lost
-        with sqlite3.connect(fault.path) as db:
-            assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        r = httpx.post(f"{base}/v1/feedback", json=vote, timeout=30)
-        assert r.status_code == 201, r.text  # recovered by itself, no restart
-        assert len(_rows(url)) == 3
+            fault.heal()
+            assert _rows(url) == before  # nothing stored was lost
+            with sqlite3.connect(fault.path) as db:
+                assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+            r = httpx.post(f"{base}/v1/feedback", json=vote, timeout=30)
+            assert r.status_code == 201, r.text  # recovered by itself, no restart
+            assert len(_rows(url)) == 3
     finally:
         if fault.holder is not None:
             fault.heal()
-        proc.terminate()
-        proc.wait(timeout=30)
     text = log_path.read_text()
     assert "could not record answer" in text  # the answer was served, its storage failed
     assert "feedback store: store vote failed" in text

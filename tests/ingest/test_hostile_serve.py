@@ -7,9 +7,7 @@ server never listened. Now each hostile file is one skipped file, listed by GET 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -18,6 +16,7 @@ import pytest
 from ingest.loaders import IngestLimits
 from tests.conftest import free_port
 from tests.ingest.test_hostile_files import CASES
+from tests.processes import running
 
 ADMIN_KEY = "hostile-admin-key-0123456789"
 DOC = """---
@@ -57,35 +56,18 @@ def test_serve_starts_with_hostile_extra_docs(tmp_path: Path) -> None:
         "LOG_LEVEL": "INFO",
     }
     log_path = tmp_path / "serve.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "assistant", "serve", "--port", str(port)],
-            cwd=tmp_path,  # no .env here
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 300  # generous: only a hang or an exit fails here
-        while True:
-            assert proc.poll() is None, log_path.read_text()[-3000:]
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "server never became ready"
-            time.sleep(0.3)
+    serve = [sys.executable, "-m", "assistant", "serve", "--port", str(port)]
+    # cwd: no .env there
+    with running(
+        serve, cwd=tmp_path, env=env, log_path=log_path, ready_url=f"{url}/readyz", timeout=300
+    ):
         info = httpx.get(
             f"{url}/v1/admin/index", headers={"Authorization": f"Bearer {ADMIN_KEY}"}, timeout=10
         ).json()
         answer = httpx.post(
             f"{url}/v1/ask", json={"question": "What does the Tampere agreement fund?"}, timeout=60
         )
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
     skipped = {entry["path"]: entry["reason"] for entry in info["skipped"]}
     assert "aliases (*name) are not allowed" in skipped["bomb.md"]
     assert "a zip bomb?" in skipped["bomb.docx"]
