@@ -13,7 +13,7 @@ import itertools
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
-from starlette.concurrency import run_in_threadpool
+import anyio
 
 from assistant.state import StateUnavailable
 from assistant.store import StoreUnavailable
@@ -22,11 +22,15 @@ T = TypeVar("T")
 _END = object()
 
 
-async def started(items: Iterable[T]) -> Iterator[T]:
-    """`items` with its first element already computed (exceptions raised here, not later)."""
+async def started(items: Iterable[T], limiter: anyio.CapacityLimiter | None = None) -> Iterator[T]:
+    """`items` with its first element already computed (exceptions raised here, not later).
+
+    The first element is where the answer's work is done, so it runs within `limiter` (the
+    API's answer limiter) like every other answer.
+    """
     iterator = iter(items)
     try:
-        first = await run_in_threadpool(next, iterator, _END)
+        first = await anyio.to_thread.run_sync(next, iterator, _END, limiter=limiter)
     except (StoreUnavailable, StateUnavailable):
         raise
     except Exception as exc:  # noqa: BLE001 - re-raised where the stream reports its errors

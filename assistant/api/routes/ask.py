@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.sse import EventSourceResponse, format_sse_event
 from starlette.concurrency import run_in_threadpool
 
-from assistant.api.concurrency import iterate_answer, run_answer
+from assistant.api.concurrency import answer_limiter, iterate_answer, run_answer
 from assistant.api.deps import (
     AssistantDep,
     ConversationsDep,
@@ -132,7 +132,8 @@ async def ask_stream(
             history=history,
             lang=body.lang,
             client_lang=hint,
-        )
+        ),
+        limiter=answer_limiter(request),
     )
 
     def events() -> Iterator[bytes]:

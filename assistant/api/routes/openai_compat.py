@@ -18,7 +18,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 from fastapi.sse import EventSourceResponse, format_sse_event
 
-from assistant.api.concurrency import iterate_answer, run_answer
+from assistant.api.concurrency import answer_limiter, iterate_answer, run_answer
 from assistant.api.deps import (
     AssistantDep,
     ConversationsDep,
@@ -175,7 +175,8 @@ async def chat_completions(
     items = await started(
         conversations.stream(
             question, channel="openai", history=history, lang=body.lang, client_lang=hint
-        )
+        ),
+        limiter=answer_limiter(request),
     )
 
     def events() -> Iterator[bytes]:
