@@ -118,7 +118,9 @@ def _set_names(paths: Sequence[Path]) -> list[str]:
 
 
 def _print_summary(label: str, overall: Mapping[str, Any]) -> None:
-    shown = "  ".join(f"{k}={metrics_fmt(v)}" for k, v in overall.items() if k != "n")
+    shown = "  ".join(
+        f"{k}={metrics_fmt(v)}" for k, v in overall.items() if k not in ("n", "intervals")
+    )
     print(f"{label:<18} n={overall['n']}  {shown}")
 
 

@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+from scipy.stats import binomtest
 
 from assistant import textregex
 from assistant.schema import Chunk, Source
@@ -28,6 +29,8 @@ SUMMARY_KEYS = (
     "latency_ms_p95",
 )
 RETRIEVAL_KEYS = ("hit_at_k", "mrr")
+# Reported beside the rates, never gated: answer length and each rate's Wilson interval.
+REPORT_KEYS = ("answer_words_median", "intervals")
 # Present only when the question set gives gold `source_urls` for at least one question.
 URL_KEYS = ("citation_url_validity",)
 JUDGE_KEY = "faithfulness"
@@ -74,6 +77,14 @@ RULES: dict[str, str] = {
     "mrr": f"Mean of 1/rank of the first matching document in the top {HIT_K} (0 when none).",
     "latency_ms_p50": "Median wall-clock time of one ask() call, in milliseconds.",
     "latency_ms_p95": "95th percentile of the wall-clock time of one ask() call, in milliseconds.",
+    "answer_words_median": (
+        "Median number of words (whitespace-separated, citation markers like [1] dropped) of the "
+        "answers to answerable questions that were not refused."
+    ),
+    "intervals": (
+        "For each rate, its Wilson score 95 % interval [low, high] (scipy.stats.binomtest), from "
+        "the same counts as the rate."
+    ),
     "faithfulness": (
         "Optional, only with an LLM provider: share of cited, non-refused answers an LLM judge "
         "says are supported by their cited quotes. Not deterministic; no gate should rely on it."
@@ -268,6 +279,23 @@ def _ratio(flags: Sequence[bool]) -> float | None:
     return round(sum(flags) / len(flags), 4) if flags else None
 
 
+def _wilson(flags: Sequence[bool]) -> list[float] | None:
+    """The Wilson score 95 % interval of a rate: a rate from 50 questions is not a point."""
+    if not flags:
+        return None
+    ci = binomtest(sum(flags), len(flags)).proportion_ci(confidence_level=0.95, method="wilson")
+    return [round(float(ci.low), 4), round(float(ci.high), 4)]
+
+
+_CITATION_MARK = textregex.compile(r"\[\d+\]")
+
+
+@textregex.text_function()
+def answer_words(text: str) -> int:
+    """Words of an answer as a reader counts them (citation markers are not words)."""
+    return len(_CITATION_MARK.sub(" ", text).split())
+
+
 def _percentile(values: Sequence[float], q: float) -> float | None:
     return round(float(np.percentile(values, q)), 1) if values else None
 
@@ -287,11 +315,24 @@ def summarise(records: Sequence[Mapping[str, Any]], judged: bool = False) -> dic
         "latency_ms_p50": _percentile([r["latency_ms"] for r in records], 50),
         "latency_ms_p95": _percentile([r["latency_ms"] for r in records], 95),
     }
+    flags: dict[str, list[bool]] = {
+        "key_fact_accuracy": [r["passed"] for r in answerable],
+        "refusal_accuracy": [r["refused"] for r in unanswerable],
+        "false_refusal_rate": [r["refused"] for r in answerable],
+        "language_match": [r["language_match"] for r in records],
+        "citation_validity": [r["citations_valid"] for r in cited],
+    }
     gold = [r for r in records if r.get("gold_urls")]
     if gold:
-        summary["citation_url_validity"] = _ratio(
-            [r["citation_urls_valid"] for r in gold if r.get("citation_urls_valid") is not None]
-        )
+        flags["citation_url_validity"] = [
+            r["citation_urls_valid"] for r in gold if r.get("citation_urls_valid") is not None
+        ]
+        summary["citation_url_validity"] = _ratio(flags["citation_url_validity"])
+    answered = [
+        answer_words(r["answer"]) for r in answerable if not r["refused"] and r.get("answer")
+    ]
+    summary["answer_words_median"] = float(np.median(answered)) if answered else None
+    summary["intervals"] = {name: _wilson(values) for name, values in flags.items()}
     ranked = [r["hit_rank"] for r in records if r.get("hit_rank") is not None]
     if ranked:
         summary["hit_at_k"] = _ratio([rank > 0 for rank in ranked])

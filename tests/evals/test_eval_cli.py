@@ -20,6 +20,8 @@ SUMMARY_KEYS = {
     "citation_validity",
     "latency_ms_p50",
     "latency_ms_p95",
+    "answer_words_median",
+    "intervals",
 }
 RECORD_KEYS = {"id", "lang", "answer", "language", "refused", "passed", "missing", "latency_ms"}
 

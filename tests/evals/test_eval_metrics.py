@@ -155,7 +155,7 @@ def test_summary_counts():
     ]
     s = metrics.summarise_by_lang(records)
     overall = s["overall"]
-    assert list(overall) == [*metrics.SUMMARY_KEYS, *metrics.RETRIEVAL_KEYS]
+    assert list(overall) == [*metrics.SUMMARY_KEYS, *metrics.REPORT_KEYS, *metrics.RETRIEVAL_KEYS]
     assert overall["n"] == 5
     assert overall["key_fact_accuracy"] == pytest.approx(1 / 3, abs=1e-4)
     assert overall["false_refusal_rate"] == pytest.approx(1 / 3, abs=1e-4)
@@ -223,3 +223,69 @@ def test_citation_url_validity_counts_only_questions_with_gold_and_citations():
 def test_citation_url_validity_is_none_when_gold_questions_cite_nothing():
     summary = metrics.summarise([url_record(["https://a.fi/"], None)])
     assert "citation_url_validity" in summary and summary["citation_url_validity"] is None
+
+
+@pytest.mark.parametrize(
+    ("passed", "n", "low", "high"),
+    [
+        # Reference values of the Wilson score interval (z = 1.96).
+        (45, 50, 0.7864, 0.9565),
+        (50, 50, 0.9287, 1.0),
+        (0, 10, 0.0, 0.2775),
+    ],
+)
+def test_wilson_interval_matches_reference_values(passed, n, low, high):
+    interval = metrics._wilson([True] * passed + [False] * (n - passed))
+    assert interval == pytest.approx([low, high], abs=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("The agreement runs until 2027. [1]", 5),
+        ("Sopimus on voimassa vuoteen 2027. [1] [2]", 5),
+        ("Avtalet gäller till 2027. [12]", 4),
+    ],
+)
+def test_answer_words_drop_citation_markers(text, words):
+    assert metrics.answer_words(text) == words
+
+
+def test_summary_reports_intervals_and_median_answer_length():
+    records = [
+        {
+            "answerable": True,
+            "passed": True,
+            "refused": False,
+            "language_match": True,
+            "citations_valid": True,
+            "latency_ms": 1.0,
+            "answer": "one two three [1]",
+        },
+        {
+            "answerable": True,
+            "passed": False,
+            "refused": False,
+            "language_match": True,
+            "citations_valid": True,
+            "latency_ms": 1.0,
+            "answer": "one [1]",
+        },
+        {
+            "answerable": False,
+            "passed": True,
+            "refused": True,
+            "language_match": False,
+            "citations_valid": None,
+            "latency_ms": 1.0,
+            "answer": "no",
+        },
+    ]
+    summary = metrics.summarise(records)
+    assert summary["answer_words_median"] == 2.0
+    assert (
+        summary["intervals"]["key_fact_accuracy"][0]
+        < 0.5
+        < summary["intervals"]["key_fact_accuracy"][1]
+    )
+    assert summary["intervals"]["refusal_accuracy"][1] == 1.0
