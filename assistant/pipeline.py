@@ -39,6 +39,8 @@ from assistant.understand.features import Observation
 log = logging.getLogger(__name__)
 
 # The asker classifier's labels as the routes document's personas.
+# Kinds of question a route for the asker answers further (the packs' kind labels).
+NEXT_STEP_KINDS = frozenset({"procedure", "yesno"})
 ASKER_PERSONA = {"startup": "company", "international_expert": "expert", "public_org": "public"}
 
 # ANSWER_DECISION=rules only. Off-topic: few of the question's weighted terms occur in the
@@ -108,10 +110,9 @@ class Assistant:
         )
         self._state = state
         # Kind of question, asker and the calibrated answerability decision (issue 12); the
-        # classifiers' weights come from the calibration file of this embedding model.
-        self.understanding: Understanding | None = None
-        if settings.answer_decision == "calibrated":
-            self.understanding = load_understanding(embedder)
+        # classifiers' weights come from the calibration file of this embedding model. The kind
+        # decides whether a next step fits in every mode; answerability only outside 'rules'.
+        self.understanding: Understanding | None = load_understanding(embedder)
 
     # ----- construction -------------------------------------------------------------------
     @classmethod
@@ -244,11 +245,26 @@ class Assistant:
         standalone, answer_lang, qvec, hits = obs.standalone, obs.lang, obs.qvec, obs.hits
         kind = analyse(standalone)
         t = time.perf_counter()
-        reading = self.understanding.read(obs, state.weights) if self.understanding else None
-        if reading is None:
-            persona = kind.persona or self._persona_from_history(turns)
+        reading = (
+            self.understanding.read(
+                obs, state.weights, with_rules=self.settings.answer_decision == "both"
+            )
+            if self.understanding
+            else None
+        )
+        if reading is None or self.settings.answer_decision != "calibrated":
+            persona = kind.persona
+            remembered = None if persona else self._persona_from_history(turns)
         else:
-            persona = ASKER_PERSONA.get(reading.asker) or self._asker_from_history(turns)
+            persona = ASKER_PERSONA.get(reading.asker)
+            remembered = None if persona else self._asker_from_history(turns)
+        if remembered and reading is not None and self._asks_what_to_do(reading):
+            # What the conversation remembers about the asker (a startup, say) adds its route
+            # only to a question about what to do or whether one can, not to one asking for a
+            # list, a date, a person or a name; an asker who says it in this question gets it.
+            persona = remembered
+        elif remembered and reading is None:
+            persona = remembered
         timings["understand"] += _ms(t)
 
         t = time.perf_counter()
@@ -374,6 +390,11 @@ class Assistant:
         )
 
     @staticmethod
+    def _asks_what_to_do(reading: Reading) -> bool:
+        """More likely than not a question of what to do or whether one can (by kind)."""
+        return sum(reading.kind_proba.get(k, 0.0) for k in NEXT_STEP_KINDS) >= 0.5
+
+    @staticmethod
     def _persona_from_history(turns: list[Turn]) -> str | None:
         for turn in reversed(turns):
             if turn.role == "user":
@@ -410,7 +431,20 @@ class Assistant:
                 statements.append((contact, "contact"))
             return _Draft(statements, True, reason, False)
 
-        if reading is not None and reading.answerable is not None:
+        decision = self.settings.answer_decision
+        calibrated = reading is not None and reading.answerable is not None
+        if calibrated and decision == "both":
+            draft = self._draft_rules(obs, kind, state, chosen, best_dense, coverage, refuse)
+            assert reading is not None
+            if draft.refused or reading.answerable:
+                return draft
+            # The rules found evidence; the calibrated model, fitted on questions put as new
+            # users put them, still judges the question unanswered by it.
+            if not chosen or reading.kind == "out_of_scope":
+                return refuse("offtopic")
+            return refuse("unsupported", chosen[0])
+        if calibrated and decision == "calibrated":
+            assert reading is not None
             # The calibrated decision: refuse when P(answerable) is below the fitted threshold.
             if not chosen or not reading.answerable:
                 if not chosen or reading.kind == "out_of_scope":
@@ -430,7 +464,21 @@ class Assistant:
                     if lead not in chosen:
                         chosen = [lead, *[c for c in chosen if c is not lead]][:4]
             return _Draft([(c, "answer") for c in chosen], False, None, answer_in != lang)
+        return self._draft_rules(obs, kind, state, chosen, best_dense, coverage, refuse)
 
+    def _draft_rules(
+        self,
+        obs: Observation,
+        kind: QuestionKind,
+        state: _State,
+        chosen: list[Candidate],
+        best_dense: float,
+        coverage: float,
+        refuse: Callable[..., _Draft],
+    ) -> _Draft:
+        """The decision by the word patterns of assistant/answer/analysis.py."""
+        question, lang, selection = obs.standalone, obs.lang, obs.selection
+        answer_in = chosen[0].hit.chunk.lang if chosen else lang
         if kind.injection:
             return refuse("offtopic")
         if not chosen or (coverage < OFFTOPIC_COVERAGE and best_dense < OFFTOPIC_DENSE):

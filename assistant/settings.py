@@ -282,12 +282,12 @@ class Settings(BaseSettings):
     )
 
     # --- question understanding and the answer decision (issue 12) ---
-    answer_decision: Literal["rules", "calibrated"] = Field(
+    answer_decision: Literal["rules", "calibrated", "both"] = Field(
         "rules",
         description=(
-            "How to decide between answering and refusing: 'rules' (the word patterns; the "
-            "default while 'calibrated' misses the dev refusal gate) or 'calibrated' (kind and "
-            "asker classifiers, answerability fitted by `assistant calibrate`)."
+            "How to decide between answering and refusing: 'rules' (the word patterns), "
+            "'calibrated' (kind and asker classifiers, answerability fitted by `assistant "
+            "calibrate`) or 'both' (refuse when either refuses; the rules compose the answer)."
         ),
     )
 

@@ -33,14 +33,21 @@ class AnswerabilityModel:
     coef: np.ndarray
     intercept: float
     threshold: float
+    # The threshold when the word rules refuse too (ANSWER_DECISION=both): fitted for that union.
+    threshold_with_rules: float | None = None
 
     def probability(self, features: Mapping[str, float]) -> float:
         row = np.array([features[name] for name in self.features], dtype=np.float64)
         z = (row - self.mean) / self.scale
         return float(1.0 / (1.0 + np.exp(-(z @ self.coef + self.intercept))))
 
-    def answerable(self, features: Mapping[str, float]) -> bool:
-        return self.probability(features) >= self.threshold
+    def answerable(self, features: Mapping[str, float], with_rules: bool = False) -> bool:
+        return self.probability(features) >= self.threshold_for(with_rules)
+
+    def threshold_for(self, with_rules: bool) -> float:
+        if with_rules and self.threshold_with_rules is not None:
+            return self.threshold_with_rules
+        return self.threshold
 
     def to_dict(self) -> dict:
         return {
@@ -50,6 +57,7 @@ class AnswerabilityModel:
             "coef": self.coef.tolist(),
             "intercept": self.intercept,
             "threshold": self.threshold,
+            "threshold_with_rules": self.threshold_with_rules,
         }
 
     @classmethod
@@ -61,22 +69,37 @@ class AnswerabilityModel:
             coef=np.asarray(data["coef"], dtype=np.float64),
             intercept=float(data["intercept"]),
             threshold=float(data["threshold"]),
+            threshold_with_rules=(
+                float(data["threshold_with_rules"])
+                if data.get("threshold_with_rules") is not None
+                else None
+            ),
         )
 
 
-def objective(p_answerable: np.ndarray, answerable: np.ndarray, threshold: float) -> float:
-    """Youden's J, refusal accuracy - false-refusal rate, when refusing below threshold."""
+def objective(
+    p_answerable: np.ndarray,
+    answerable: np.ndarray,
+    threshold: float,
+    also_refused: np.ndarray | None = None,
+) -> float:
+    """Youden's J, refusal accuracy - false-refusal rate, when refusing below threshold (or
+    where `also_refused`: what another decision refuses anyway)."""
     refused = p_answerable < threshold
+    if also_refused is not None:
+        refused = refused | also_refused
     refusal_accuracy = refused[~answerable].mean() if (~answerable).any() else 1.0
     false_refusal = refused[answerable].mean() if answerable.any() else 0.0
     return float(refusal_accuracy - false_refusal)
 
 
-def choose_threshold(p_answerable: np.ndarray, answerable: np.ndarray) -> float:
+def choose_threshold(
+    p_answerable: np.ndarray, answerable: np.ndarray, also_refused: np.ndarray | None = None
+) -> float:
     """The threshold that maximises `objective`; among equal ones, the middle of the best run."""
     values = np.unique(p_answerable)
     candidates = np.concatenate([[0.0], (values[:-1] + values[1:]) / 2, [1.0]])
-    scores = np.array([objective(p_answerable, answerable, t) for t in candidates])
+    scores = np.array([objective(p_answerable, answerable, t, also_refused) for t in candidates])
     best = np.flatnonzero(scores == scores.max())
     return float(candidates[best[len(best) // 2]])
 
@@ -91,19 +114,27 @@ class AnswerabilityFit:
     oof_objective: float
     n: int
     n_unanswerable: int
+    # With the word rules' refusals (ANSWER_DECISION=both), when they were given.
+    oof_with_rules: dict[str, float] | None = None
 
 
 def fit_answerability(
-    rows: Sequence[Mapping[str, float]], answerable: Sequence[bool]
+    rows: Sequence[Mapping[str, float]],
+    answerable: Sequence[bool],
+    refused_by_rules: Sequence[bool] | None = None,
 ) -> AnswerabilityFit:
-    """Fit on all rows; threshold and the reported figures from out-of-fold probabilities."""
+    """Fit on all rows; thresholds and the reported figures from out-of-fold probabilities."""
     from assistant.understand.classify import one_blas_thread
 
     with one_blas_thread():
-        return _fit(rows, answerable)
+        return _fit(rows, answerable, refused_by_rules)
 
 
-def _fit(rows: Sequence[Mapping[str, float]], answerable: Sequence[bool]) -> AnswerabilityFit:
+def _fit(
+    rows: Sequence[Mapping[str, float]],
+    answerable: Sequence[bool],
+    refused_by_rules: Sequence[bool] | None,
+) -> AnswerabilityFit:
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_predict, cross_val_score
     from sklearn.pipeline import make_pipeline
@@ -121,6 +152,18 @@ def _fit(rows: Sequence[Mapping[str, float]], answerable: Sequence[bool]) -> Ans
     oof = cross_val_predict(pipeline(), x, y, cv=cv, method="predict_proba")[:, 1]
     threshold = choose_threshold(oof, y)
     refused = oof < threshold
+    with_rules, oof_with_rules = None, None
+    if refused_by_rules is not None:
+        rules = np.asarray(refused_by_rules, dtype=bool)
+        with_rules = choose_threshold(oof, y, rules)
+        union = (oof < with_rules) | rules
+        oof_with_rules = {
+            "threshold": with_rules,
+            "refusal_accuracy": float(union[~y].mean()),
+            "false_refusal_rate": float(union[y].mean()),
+            "rules_alone_refusal_accuracy": float(rules[~y].mean()),
+            "rules_alone_false_refusal_rate": float(rules[y].mean()),
+        }
     fitted = pipeline().fit(x, y)
     scaler, lr = fitted[0], fitted[1]
     model = AnswerabilityModel(
@@ -130,6 +173,7 @@ def _fit(rows: Sequence[Mapping[str, float]], answerable: Sequence[bool]) -> Ans
         coef=np.asarray(lr.coef_[0], dtype=np.float64),
         intercept=float(lr.intercept_[0]),
         threshold=threshold,
+        threshold_with_rules=with_rules,
     )
     return AnswerabilityFit(
         model=model,
@@ -140,4 +184,5 @@ def _fit(rows: Sequence[Mapping[str, float]], answerable: Sequence[bool]) -> Ans
         oof_objective=objective(oof, y, threshold),
         n=len(y),
         n_unanswerable=int((~y).sum()),
+        oof_with_rules=oof_with_rules,
     )

@@ -35,6 +35,7 @@ from assistant.understand.classify import (
     embed_queries,
     fit_classifier,
 )
+from assistant.understand.exemplars import Exemplars
 from assistant.understand.features import Observation, answerability_features
 
 TRAIN_SET = Path(__file__).resolve().parents[2] / "evals" / "questions" / "train.jsonl"
@@ -43,6 +44,12 @@ TRAIN_SET = Path(__file__).resolve().parents[2] / "evals" / "questions" / "train
 def observe(assistant, question: str, history) -> Observation:
     """The pipeline's own understanding, retrieval and selection for one question."""
     return assistant.observe(question, history)
+
+
+def exemplar_group(question_id: str, lang: str) -> str:
+    """A question's group: its id without its language ("train-en-113" -> "train-113"), so a
+    question and its translations are left out together while fitting."""
+    return "-".join(part for part in question_id.split("-") if part != lang)
 
 
 def _accuracy_by_lang(pairs: list[tuple[str, str, str]]) -> dict[str, float | int]:
@@ -70,24 +77,16 @@ def calibrate(
     classifier, fit = fit_classifier(packs, embed or embed_queries(assistant.embedder))
     assert fit is not None
     questions = sorted(load_questions(train_path), key=lambda q: q.id)
-    rows, labels = [], []
+    seen_all, kinds, rules_refused = [], [], []
     kind_pairs, asker_pairs = [], []
     for i, q in enumerate(questions):
         if progress:
             print(f"\r{i + 1}/{len(questions)}", end="", file=sys.stderr)
         seen = observe(assistant, q.question, list(q.history) or None)
-        kind_proba = classifier.kind_proba(seen.qvec)
-        rows.append(
-            answerability_features(
-                seen.standalone,
-                seen.lang,
-                seen.hits,
-                seen.selection,
-                assistant._state.weights,
-                kind_proba,
-            )
-        )
-        labels.append(q.answerable)
+        seen_all.append(seen)
+        # What the word rules decide alone (the assistant is opened with ANSWER_DECISION=rules).
+        rules_refused.append(assistant.ask(q.question, history=list(q.history) or None).refused)
+        kinds.append(classifier.kind_proba(seen.qvec))
         extra = q.model_extra or {}
         if extra.get("kind"):
             kind_pairs.append((q.lang, extra["kind"], classifier.kind.predict(seen.qvec)))
@@ -95,7 +94,23 @@ def calibrate(
             asker_pairs.append((q.lang, extra["asker"], classifier.asker.predict(seen.qvec)))
     if progress:
         print(file=sys.stderr)
-    answerability = fit_answerability(rows, labels)
+    labels = [q.answerable for q in questions]
+    groups = [exemplar_group(q.id, q.lang) for q in questions]
+    exemplars = Exemplars.build([s.qvec for s in seen_all], labels, groups)
+    rows = [
+        answerability_features(
+            seen.standalone,
+            seen.lang,
+            seen.hits,
+            seen.selection,
+            assistant._state.weights,
+            kind_proba,
+            # Measured with the question's own group left out: as serving meets a new question.
+            exemplars.features(seen.qvec, exclude_group=group),
+        )
+        for seen, kind_proba, group in zip(seen_all, kinds, groups, strict=True)
+    ]
+    answerability = fit_answerability(rows, labels, rules_refused)
     report = {
         "kind_groupkfold": {
             "c": fit.kind_cv.c,
@@ -121,6 +136,7 @@ def calibrate(
             "oof_refusal_accuracy": answerability.oof_refusal_accuracy,
             "oof_false_refusal_rate": answerability.oof_false_refusal_rate,
             "oof_objective": answerability.oof_objective,
+            "oof_with_rules": answerability.oof_with_rules,
         },
         "train_sha256": hashlib.sha256(Path(train_path).read_bytes()).hexdigest(),
     }
@@ -130,6 +146,7 @@ def calibrate(
         classifier=classifier,
         answerability=answerability.model,
         report=report,
+        exemplars=exemplars,
     )
 
 
@@ -172,6 +189,17 @@ def markdown(cal: Calibration) -> str:
         "to maximise Youden's J (refusal accuracy - false-refusal rate)",
         f"- out-of-fold at that threshold: refusal accuracy {a['oof_refusal_accuracy']:.3f}, "
         f"false-refusal rate {a['oof_false_refusal_rate']:.3f}",
+    ]
+    if union := a.get("oof_with_rules"):
+        lines += [
+            f"- with the word rules (ANSWER_DECISION=both), threshold "
+            f"{union['threshold']:.4f} chosen the same way for the union of both refusals: "
+            f"out-of-fold refusal accuracy {union['refusal_accuracy']:.3f}, false-refusal rate "
+            f"{union['false_refusal_rate']:.3f} (the rules alone: "
+            f"{union['rules_alone_refusal_accuracy']:.3f} and "
+            f"{union['rules_alone_false_refusal_rate']:.3f})",
+        ]
+    lines += [
         "",
         "| feature | coefficient (standardised) |",
         "|---|---|",

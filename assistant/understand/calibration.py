@@ -18,11 +18,12 @@ from assistant.answer.extractive import TermWeights
 from assistant.packs import PACKS_DIR, Pack, digest, load_packs
 from assistant.understand.answerability import AnswerabilityModel
 from assistant.understand.classify import QuestionClassifier, embed_queries, fit_classifier
+from assistant.understand.exemplars import Exemplars
 from assistant.understand.features import Observation, answerability_features
 
 log = logging.getLogger(__name__)
 
-VERSION = 1
+VERSION = 2
 CALIBRATION_DIR = PACKS_DIR / "calibration"
 DECIMALS = 10
 
@@ -50,6 +51,7 @@ class Calibration:
     classifier: QuestionClassifier
     answerability: AnswerabilityModel | None
     report: dict
+    exemplars: Exemplars | None = None
 
     def to_dict(self) -> dict:
         return rounded(
@@ -59,6 +61,7 @@ class Calibration:
                 "packs_digest": self.packs_digest,
                 "classifier": self.classifier.to_dict(),
                 "answerability": self.answerability.to_dict() if self.answerability else None,
+                "exemplars": self.exemplars.to_dict() if self.exemplars else None,
                 "report": self.report,
             }
         )
@@ -74,12 +77,14 @@ class Calibration:
         if data.get("version") != VERSION:
             raise ValueError(f"calibration version {data.get('version')!r}, expected {VERSION}")
         answerability = data.get("answerability")
+        exemplars = data.get("exemplars")
         return cls(
             embedding_model=data["embedding_model"],
             packs_digest=data["packs_digest"],
             classifier=QuestionClassifier.from_dict(data["classifier"]),
             answerability=AnswerabilityModel.from_dict(answerability) if answerability else None,
             report=data.get("report", {}),
+            exemplars=Exemplars.from_dict(exemplars) if exemplars else None,
         )
 
     @classmethod
@@ -108,20 +113,24 @@ class Understanding:
     classifier: QuestionClassifier
     answerability: AnswerabilityModel | None
     languages: tuple[str, ...]
+    exemplars: Exemplars | None = None
 
-    def read(self, obs: Observation, weights: TermWeights) -> Reading:
-        """Kind, asker and (when calibrated) the answerability decision for one observation."""
+    def read(self, obs: Observation, weights: TermWeights, with_rules: bool = False) -> Reading:
+        """Kind, asker and (when calibrated) the answerability decision for one observation;
+        `with_rules`: the threshold fitted for deciding together with the word rules."""
         kind_proba = self.classifier.kind_proba(obs.qvec)
         asker_proba = self.classifier.asker_proba(obs.qvec)
         kind = max(sorted(kind_proba), key=lambda k: kind_proba[k])
         asker = max(sorted(asker_proba), key=lambda a: asker_proba[a])
         if self.answerability is None:
             return Reading(kind, kind_proba, asker, None, None, None)
+        exemplar = self.exemplars.features(obs.qvec) if self.exemplars else None
         features = answerability_features(
-            obs.standalone, obs.lang, obs.hits, obs.selection, weights, kind_proba
+            obs.standalone, obs.lang, obs.hits, obs.selection, weights, kind_proba, exemplar
         )
         p = self.answerability.probability(features)
-        return Reading(kind, kind_proba, asker, features, p, p >= self.answerability.threshold)
+        threshold = self.answerability.threshold_for(with_rules)
+        return Reading(kind, kind_proba, asker, features, p, p >= threshold)
 
 
 def load_understanding(
@@ -129,9 +138,18 @@ def load_understanding(
 ) -> Understanding:
     """The calibrated models for this embedder; classifiers refitted when the packs changed."""
     packs: dict[str, Pack] = load_packs(packs_root)
-    calibration = Calibration.read(calibration_path(embedder.name, calibration_root))
+    try:
+        calibration = Calibration.read(calibration_path(embedder.name, calibration_root))
+    except (ValueError, KeyError) as exc:  # an older file format: as if not calibrated
+        log.warning("Ignoring the calibration file: %s", exc)
+        calibration = None
     if calibration is not None and calibration.packs_digest == digest(packs):
-        return Understanding(calibration.classifier, calibration.answerability, tuple(packs))
+        return Understanding(
+            calibration.classifier,
+            calibration.answerability,
+            tuple(packs),
+            calibration.exemplars,
+        )
     log.warning(
         "No calibration of %s for these language packs: fitting the classifiers from the packs "
         "now; answerability stays uncalibrated until `assistant calibrate` is run",

@@ -15,6 +15,7 @@ import numpy as np
 
 from assistant.answer.extractive import Selection, TermWeights
 from assistant.schema import SearchHit
+from assistant.understand.exemplars import EXEMPLAR_FEATURES
 from assistant.understand.facts import KIND_FACTS, holds_fact_for
 
 
@@ -45,6 +46,7 @@ FEATURES: tuple[str, ...] = (
     "p_out_of_scope",  # the kind classifier's out-of-scope probability
     "other_language",  # the lead unit is not in the asker's language
     "content_terms",  # log(1 + number of content terms): very short questions are vague
+    *EXEMPLAR_FEATURES,  # closeness to labelled answerable / unanswerable questions (exemplars.py)
 )
 
 TOP_HITS = 4
@@ -57,8 +59,10 @@ def answerability_features(
     selection: Selection,
     weights: TermWeights,
     kind_proba: Mapping[str, float],
+    exemplar: Mapping[str, float] | None = None,
 ) -> dict[str, float]:
-    """One value per name in FEATURES (missing evidence gives the values of 'nothing found')."""
+    """One value per name in FEATURES (missing evidence gives the values of 'nothing found';
+    no exemplars, as before calibration, give zeros for theirs)."""
     qterms = selection.question_terms or weights.content(question, lang)
     qtotal = sum(qterms.values()) or 1.0
     cands = selection.candidates
@@ -93,6 +97,8 @@ def answerability_features(
     out["p_out_of_scope"] = float(kind_proba.get("out_of_scope", 0.0))
     out["other_language"] = 1.0 if lead and lead.hit.chunk.lang != lang else 0.0
     out["content_terms"] = math.log1p(len(qterms))
+    for name in EXEMPLAR_FEATURES:
+        out[name] = float(exemplar[name]) if exemplar else 0.0
     return {name: float(out[name]) for name in FEATURES}
 
 

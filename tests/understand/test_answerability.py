@@ -60,3 +60,26 @@ def test_model_round_trips_and_refuses_below_its_threshold() -> None:
     weak = {name: 0.0 for name in FEATURES} | {"dense_best": 0.7, "coverage_evidence": 0.0}
     assert model.probability(strong) > model.threshold > model.probability(weak)
     assert model.answerable(strong) and not model.answerable(weak)
+
+
+def test_threshold_with_rules_counts_what_the_rules_refuse_anyway() -> None:
+    p = np.array([0.1, 0.2, 0.85, 0.9, 0.95])
+    answerable = np.array([False, True, False, True, True])
+    rules = np.array([False, False, True, False, False])  # the rules refuse the 0.85 one
+    # Alone, refusing the 0.85 one costs a false refusal; beside the rules it is refused anyway.
+    assert choose_threshold(p, answerable) == pytest.approx(0.875)
+    assert choose_threshold(p, answerable, rules) == pytest.approx(0.15)
+    assert objective(p, answerable, 0.15, rules) == 1.0
+
+
+def test_fit_with_rules_reports_both_and_round_trips() -> None:
+    rows, labels = _rows(2)
+    rules = [not label and i % 2 == 0 for i, label in enumerate(labels)]
+    fit = fit_answerability(rows, labels, rules)
+    assert fit.model.threshold_with_rules is not None and fit.oof_with_rules is not None
+    assert (
+        fit.oof_with_rules["refusal_accuracy"] >= fit.oof_with_rules["rules_alone_refusal_accuracy"]
+    )
+    again = AnswerabilityModel.from_dict(fit.model.to_dict())
+    assert again.threshold_for(with_rules=True) == fit.model.threshold_with_rules
+    assert again.threshold_for(with_rules=False) == fit.model.threshold

@@ -3,6 +3,8 @@ decide, with no word rule. Questions written for this test (not from dev or seal
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from assistant.pipeline import Assistant
@@ -87,3 +89,71 @@ def test_observe_is_what_the_answer_was_built_from(calibrated):
     assert obs.standalone == answer.standalone_question
     assert obs.lang == answer.language == "en"
     assert obs.selection.chosen
+
+
+@pytest.fixture(scope="module")
+def both(shipped_settings):
+    settings = make_settings(data_dir=shipped_settings.data_dir, answer_decision="both")
+    assistant = Assistant.from_settings(settings)
+    assistant.warm_up()
+    return assistant
+
+
+# (lang, the asker says who they are, a later question asking for a list, a later question
+# asking what to do). Written for this test, not from dev or sealed.
+REMEMBERED_ASKER = [
+    (
+        "en",
+        "We are a small software startup in Tampere.",
+        "Which focus areas does the agreement have?",
+        "So what should we do to get support?",
+    ),
+    (
+        "fi",
+        "Olemme pieni startup-yritys Tampereella.",
+        "Mitkä painopisteet sopimuksessa on?",
+        "Miten voimme hakea tukea?",
+    ),
+    (
+        "sv",
+        "Vi är en liten startup i Tammerfors.",
+        "Vilka fokusområden har avtalet?",
+        "Hur kan vi söka stöd?",
+    ),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("lang", "intro", "list_question", "what_to_do"), REMEMBERED_ASKER)
+def test_a_remembered_asker_gets_a_route_only_when_the_question_asks_what_to_do(
+    both, lang: str, intro: str, list_question: str, what_to_do: str
+):
+    first = both.ask(intro)
+    history = [{"role": "user", "content": intro}, {"role": "assistant", "content": first.answer}]
+    listed = both.ask(list_question, history=history)
+    assert not listed.refused and listed.language == lang
+    assert listed.next_step is None  # a list of focus areas, no startup paragraph appended
+    todo = both.ask(what_to_do, history=history)
+    assert not todo.refused and todo.next_step
+    route = [s for s in todo.sources if f"[{s.n}]" in todo.next_step]
+    assert route and all(s.doc_id.startswith("guide") for s in route)
+    # The route never repeats a sentence of the answer.
+    assert not any(s.quote in todo.answer for s in route)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("lang", "question"), ANSWERED)
+def test_both_refuses_when_the_calibrated_model_does(both, monkeypatch, lang: str, question):
+    assert not both.ask(question).refused
+    understanding = type(both.understanding)
+    read = understanding.read
+
+    def unanswerable(self, obs, weights, with_rules=False):
+        assert with_rules  # 'both' uses the threshold fitted together with the rules
+        reading = read(self, obs, weights, with_rules)
+        return dataclasses.replace(reading, p_answerable=0.0, answerable=False)
+
+    monkeypatch.setattr(understanding, "read", unanswerable)
+    answer = both.ask(question)
+    assert answer.refused and answer.language == lang
+    assert both.check_citations(answer) == []

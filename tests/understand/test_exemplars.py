@@ -1,0 +1,69 @@
+"""The labelled-question memory: neighbours per label, a question's own group left out while
+fitting, and a file round trip that serving reads exactly as fitting measured it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.understand.calibrate import exemplar_group
+from assistant.understand.exemplars import EXEMPLAR_FEATURES, Exemplars
+
+
+def _unit(*values: float) -> np.ndarray:
+    vec = np.asarray(values, dtype=np.float32)
+    return vec / np.linalg.norm(vec)
+
+
+@pytest.fixture
+def memory() -> Exemplars:
+    vectors = [_unit(1, 0, 0), _unit(0.9, 0.1, 0), _unit(0, 1, 0), _unit(0, 0.9, 0.1)]
+    return Exemplars.build(vectors, [True, True, False, False], ["a", "b", "c", "d"])
+
+
+def test_features_are_the_mean_of_the_closest_per_label(memory: Exemplars) -> None:
+    f = memory.features(_unit(1, 0, 0))
+    assert set(f) == set(EXEMPLAR_FEATURES)
+    assert f["exemplar_answerable"] > 0.99  # both answerable ones point the same way
+    assert f["exemplar_unanswerable"] < 0.15
+    assert f["exemplar_margin"] == pytest.approx(
+        f["exemplar_answerable"] - f["exemplar_unanswerable"]
+    )
+
+
+def test_its_own_group_is_left_out_while_fitting(memory: Exemplars) -> None:
+    near = memory.features(_unit(1, 0, 0))["exemplar_answerable"]
+    without = memory.features(_unit(1, 0, 0), exclude_group="a")["exemplar_answerable"]
+    assert without < near  # only "b" is left among the answerable ones
+
+
+def test_a_label_with_no_exemplar_left_gives_zero() -> None:
+    memory = Exemplars.build([_unit(1, 0)], [True], ["only"])
+    f = memory.features(_unit(1, 0), exclude_group="only")
+    assert f == {name: 0.0 for name in EXEMPLAR_FEATURES}
+
+
+def test_round_trip_reads_back_what_fitting_measured(memory: Exemplars) -> None:
+    again = Exemplars.from_dict(memory.to_dict())
+    assert np.array_equal(again.vectors, memory.vectors)
+    assert again.groups == memory.groups and again.k == memory.k
+    assert np.array_equal(again.answerable, memory.answerable)
+
+
+def test_a_file_whose_parts_differ_in_length_is_rejected(memory: Exemplars) -> None:
+    data = memory.to_dict()
+    data["groups"] = data["groups"][:-1]
+    with pytest.raises(ValueError, match="differ in length"):
+        Exemplars.from_dict(data)
+
+
+@pytest.mark.parametrize(
+    ("question_id", "lang", "group"),
+    [
+        ("train-en-113", "en", "train-113"),
+        ("train-fi-113", "fi", "train-113"),
+        ("heldout-sv-003", "sv", "heldout-003"),
+    ],
+)
+def test_translations_share_a_group(question_id: str, lang: str, group: str) -> None:
+    assert exemplar_group(question_id, lang) == group
