@@ -163,10 +163,50 @@ def render_html(results: Mapping[str, Any]) -> str:
     )
 
 
+MARKDOWN_METRICS = (
+    "key_fact_accuracy",
+    "refusal_accuracy",
+    "false_refusal_rate",
+    "language_match",
+    "citation_validity",
+    "citation_url_validity",
+)
+
+
+def _cell(part: Mapping[str, Any], metric: str) -> str:
+    """A rate with its Wilson 95 % interval, as docs/EVALUATION.md shows it."""
+    value = part.get(metric)
+    interval = (part.get("intervals") or {}).get(metric)
+    if value is None:
+        return "n/a"
+    if interval:
+        return f"{value:.3f} [{interval[0]:.2f}, {interval[1]:.2f}]"
+    return f"{value:.3f}"
+
+
+def render_markdown(results: Mapping[str, Any]) -> str:
+    """Per-language tables (overall and each language) for every configuration and set, each
+    rate with its Wilson 95 % interval, and the median answer length."""
+    lines: list[str] = []
+    for label, summary in series_of(results):
+        parts = [("all", summary["overall"]), *summary.get("by_lang", {}).items()]
+        shown = [m for m in MARKDOWN_METRICS if any(p.get(m) is not None for _, p in parts)]
+        lines += [f"### {label}", ""]
+        lines.append("| | n | " + " | ".join(shown) + " | median words |")
+        lines.append("|---|---|" + "---|" * len(shown) + "---|")
+        for name, part in parts:
+            cells = " | ".join(_cell(part, m) for m in shown)
+            words = _fmt(part.get("answer_words_median"), digits=1)
+            lines.append(f"| {name} | {part.get('n')} | {cells} | {words} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
 def write_report(out_dir: Path, results: Mapping[str, Any]) -> tuple[Path, Path]:
-    """Write results.json and report.html into out_dir; returns both paths."""
+    """Write results.json, report.html and report.md into out_dir; returns the first two."""
     out_dir.mkdir(parents=True, exist_ok=True)
     json_path, html_path = out_dir / "results.json", out_dir / "report.html"
     write_json(json_path, results)
     html_path.write_text(render_html(results), encoding="utf-8")
+    (out_dir / "report.md").write_text(render_markdown(results), encoding="utf-8")
     return json_path, html_path

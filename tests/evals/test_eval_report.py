@@ -51,3 +51,24 @@ def test_report_lists_failures_escaped_and_is_self_contained(fake, scripts, tmp_
     assert html.count("<td>bm25</td>") == 4  # overall + en + fi + sv tables
     results = json.loads((out / "results.json").read_text())
     assert results["questions"][3]["answer"].endswith(NASTY)
+
+
+def test_markdown_tables_show_each_rate_with_its_interval_per_language():
+    from evals.report import render_markdown
+
+    part = {
+        "n": 50,
+        "key_fact_accuracy": 0.9,
+        "refusal_accuracy": None,
+        "intervals": {"key_fact_accuracy": [0.7864, 0.9565]},
+        "answer_words_median": 41.0,
+    }
+    results = {
+        "summary": {"overall": part, "by_lang": {"en": part, "fi": part, "sv": part}},
+        "compare": {"naive": {"overall": part, "by_lang": {}}},
+        "meta": {"main_set": "sealed"},
+    }
+    text = render_markdown(results)
+    assert "### project" in text and "### naive" in text
+    assert "| fi | 50 | 0.900 [0.79, 0.96] | 41.0 |" in text
+    assert "refusal_accuracy" not in text  # no value anywhere: no column
