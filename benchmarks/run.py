@@ -58,12 +58,12 @@ print(json.dumps({"cold_s": cold, "search": search, "ask": ask, "rss_mb": rss}))
 """
 
 
-def ingest(env: dict[str, str]) -> tuple[float, dict]:
+def ingest(env: dict[str, str], cwd: Path = ROOT) -> tuple[float, dict]:
     t = time.perf_counter()
     out = subprocess.run(
         [sys.executable, "-m", "assistant", "ingest", "--json"],
         env=env,
-        cwd=ROOT,
+        cwd=cwd,
         capture_output=True,
         text=True,
         check=True,
@@ -71,25 +71,72 @@ def ingest(env: dict[str, str]) -> tuple[float, dict]:
     return time.perf_counter() - t, json.loads(out.stdout[out.stdout.index("{") :])
 
 
+def probe(env: dict[str, str], cwd: Path = ROOT) -> dict:
+    """Cold start, warm search and warm ask of one fresh process (the tree at `cwd`)."""
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, QUESTIONS[0][0], json.dumps(QUESTIONS)],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def baseline_rows(commit: str, tmp: Path, current: list[dict], rounds: int) -> list[str]:
+    """The same probe on `commit` (a detached worktree with its own index), alternating with
+    this tree's, so both see the same machine load; a table of warm ask figures side by side."""
+    tree = tmp / "baseline"
+    subprocess.run(
+        ["git", "worktree", "add", "--detach", str(tree), commit],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    try:
+        env = {**os.environ, "DATA_DIR": str(tmp / "baseline-data"), "PYTHONPATH": str(tree)}
+        env.pop("ANSWER_DECISION", None)
+        ingest(env, cwd=tree)
+        here = {**os.environ, "DATA_DIR": str(tmp / "data")}
+        base: list[dict] = []
+        for _ in range(rounds):
+            base.append(probe(env, cwd=tree))
+            current.append(probe(here))
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
+
+    def fig(runs: list[dict], key: str) -> float:
+        values = sorted(r["ask"][key] for r in runs)
+        return values[len(values) // 2]  # the median over rounds
+
+    rows = ["| warm ask | this tree | baseline " + commit[:10] + " | ratio |", "|---|---|---|---|"]
+    for key in ("p50", "p95"):
+        a, b = fig(current, key), fig(base, key)
+        rows.append(f"| {key} | {a:.1f} ms | {b:.1f} ms | {a / b:.2f} |")
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, help="reuse this data dir for the query figures")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
+    parser.add_argument(
+        "--baseline",
+        metavar="COMMIT",
+        help="also measure warm ask on COMMIT in the same run, alternating with this tree",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="alternations with --baseline")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-"))
     env = {**os.environ, "DATA_DIR": str(tmp / "data")}
     try:
         full_s, full = ingest(env)
         again_s, again = ingest(env)
-        probe = subprocess.run(
-            [sys.executable, "-c", PROBE, QUESTIONS[0][0], json.dumps(QUESTIONS)],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        q = json.loads(probe.stdout.strip().splitlines()[-1])
+        q = probe(env)
+        compared: list[str] = []
+        if args.baseline:
+            compared = baseline_rows(args.baseline, tmp, [q], args.rounds)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     rows = [
@@ -125,13 +172,32 @@ def main() -> int:
         *[f"| {a} | {b} | {c} |" for a, b, c in rows],
         "",
     ]
-    # benchmarks/load.py's section (load, busy neighbours, attacks) is kept as it was.
+    if compared:
+        lines += [
+            f"Warm ask beside the baseline, measured in the same run (`--baseline "
+            f"{args.baseline} --rounds {args.rounds}`: fresh processes alternating, the median of "
+            "the rounds; each tree asks the same questions of its own index):",
+            "",
+            *compared,
+            "",
+        ]
+    # Only this script's section is replaced: the other scripts' sections are kept as they are.
     previous = args.out.read_text() if args.out.exists() else ""
-    begin, end = "<!-- load.py:begin -->", "<!-- load.py:end -->"
+    begin, end = "<!-- run.py:begin -->", "<!-- run.py:end -->"
+    section = "\n".join([begin, *lines, end])
     if begin in previous and end in previous:
-        kept = begin + previous.split(begin, 1)[1].split(end, 1)[0] + end
-        lines += [kept, ""]
-    args.out.write_text("\n".join(lines))
+        head, rest = previous.split(begin, 1)
+        text = head + section + rest.split(end, 1)[1]
+    elif "<!-- load.py:begin -->" in previous:
+        text = (
+            section
+            + "\n"
+            + "<!-- load.py:begin -->"
+            + previous.split("<!-- load.py:begin -->", 1)[1]
+        )
+    else:
+        text = section + "\n" + previous
+    args.out.write_text(text)
     print("\n".join(lines))
     return 0
 
