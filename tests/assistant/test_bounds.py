@@ -100,6 +100,8 @@ def spy(real_assistant, monkeypatch) -> SpyEmbedder:
     spy = SpyEmbedder(real_assistant.embedder)
     monkeypatch.setattr(real_assistant, "embedder", spy)
     monkeypatch.setattr(real_assistant.searcher, "embedder", spy)
+    monkeypatch.setattr(real_assistant.retrieve, "embedder", spy)
+    monkeypatch.setattr(real_assistant.understand, "embedder", spy)
     return spy
 
 

@@ -1,0 +1,109 @@
+"""Understand: the answer's language, the standalone question, its kind and who is asking.
+
+In: the question, the conversation's recent turns, an explicit or client language. Out: the
+language to answer in, the question as it would be asked alone (follow-ups resolved from the
+conversation's own text, or by the LLM when one is configured), and after retrieval the
+calibrated `Reading` (kind of question, asker, P(answerable)) and the persona a next step is for.
+"""
+
+from __future__ import annotations
+
+from assistant import bounds, languages
+from assistant.answer import followup
+from assistant.answer.analysis import PERSONAS, QuestionKind
+from assistant.answer.extractive import TermWeights
+from assistant.answer.llm import LLMAnswerer
+from assistant.embeddings import EmbeddingProvider
+from assistant.schema import Turn
+from assistant.settings import Settings
+from assistant.understand.calibration import Reading, Understanding
+from assistant.understand.features import Observation
+
+# Kinds of question a route for the asker answers further (the packs' kind labels).
+NEXT_STEP_KINDS = frozenset({"procedure", "yesno"})
+# The asker classifier's labels as the routes document's personas.
+ASKER_PERSONA = {"startup": "company", "international_expert": "expert", "public_org": "public"}
+
+
+class Understand:
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: EmbeddingProvider,
+        understanding: Understanding | None,
+        llm: LLMAnswerer | None = None,
+    ) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.understanding = understanding
+        self.llm = llm
+
+    def standalone(self, question: str, turns: list[Turn], lang: str, weights: TermWeights) -> str:
+        """The question as it would be asked without the conversation before it, bounded."""
+        if self.llm is not None and turns:
+            standalone = self.llm.condense(question, turns, lang)
+        else:
+            standalone = followup.rewrite(question, turns, lang, weights)
+        return bounds.clip(standalone, self.settings.max_standalone_chars)
+
+    def read(self, obs: Observation, weights: TermWeights) -> Reading | None:
+        """Kind, asker and P(answerable); with ANSWER_DECISION=both, the threshold fitted for
+        deciding beside the word rules."""
+        if self.understanding is None:
+            return None
+        both = self.settings.answer_decision == "both"
+        return self.understanding.read(obs, weights, with_rules=both)
+
+    def persona(self, kind: QuestionKind, reading: Reading | None, turns: list[Turn]) -> str | None:
+        """Whom a next step is for: the asker as this question shows it, or as the conversation
+        remembers it when this question asks what to do."""
+        if reading is None or self.settings.answer_decision != "calibrated":
+            persona = kind.persona
+            remembered = None if persona else self._persona_from_history(turns)
+        else:
+            persona = ASKER_PERSONA.get(reading.asker)
+            remembered = None if persona else self._asker_from_history(turns)
+        if remembered and (reading is None or self._asks_what_to_do(reading)):
+            # What the conversation remembers about the asker (a startup, say) adds its route
+            # only to a question about what to do or whether one can, not to one asking for a
+            # list, a date, a person or a name; an asker who says it in this question gets it.
+            persona = remembered
+        return persona
+
+    def language(
+        self, question: str, turns: list[Turn], lang: str | None, client_lang: str | None
+    ) -> str:
+        conversation = None
+        user_text = " ".join(t.content for t in turns if t.role == "user")
+        if user_text:
+            conversation = languages.detect(user_text)
+        return languages.resolve(
+            languages.detect(question),
+            explicit=lang,
+            conversation=conversation,
+            client=client_lang,
+            default=self.settings.default_language,
+        )
+
+    @staticmethod
+    def _asks_what_to_do(reading: Reading) -> bool:
+        """More likely than not a question of what to do or whether one can (by kind)."""
+        return sum(reading.kind_proba.get(k, 0.0) for k in NEXT_STEP_KINDS) >= 0.5
+
+    @staticmethod
+    def _persona_from_history(turns: list[Turn]) -> str | None:
+        for turn in reversed(turns):
+            if turn.role == "user":
+                for name, rx in PERSONAS.items():
+                    if rx.search(turn.content):
+                        return name
+        return None
+
+    def _asker_from_history(self, turns: list[Turn]) -> str | None:
+        """The persona the asker's latest earlier message shows, by the asker classifier."""
+        assert self.understanding is not None
+        for turn in reversed(turns):
+            if turn.role == "user":
+                vec = self.embedder.embed_query_vector(turn.content)
+                return ASKER_PERSONA.get(self.understanding.classifier.asker.predict(vec))
+        return None
