@@ -78,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.config.dictConfig(config)
     log = logging.getLogger("assistant.api")
 
-    if not args.skip_index_check:
+    # With a Chroma server the `ingest` job is the one writer: replicas only read the shared index.
+    if not args.skip_index_check and not settings.chroma_host:
         from ingest.indexer import ensure_index
 
         ensure_index(settings)
