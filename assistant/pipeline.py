@@ -197,11 +197,20 @@ class Assistant:
             return
 
         def watch() -> None:
+            failing = False
             while not self._stop_watching.wait(interval_s):
                 try:
                     self.refresh()
+                    failing = False
                 except Exception as exc:  # the store is down or mid-change: try again later
-                    log.warning("index check failed: %s: %s", type(exc).__name__, exc)
+                    # Once per outage at WARNING, not every few seconds until Chroma is back.
+                    log.log(
+                        logging.DEBUG if failing else logging.WARNING,
+                        "index check failed: %s: %s",
+                        type(exc).__name__,
+                        exc,
+                    )
+                    failing = True
 
         self._watcher = threading.Thread(target=watch, name="index-watch", daemon=True)
         self._watcher.start()

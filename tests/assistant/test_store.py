@@ -108,9 +108,12 @@ def test_index_and_answer_through_the_server(tmp_path, chroma_server):
     )
     assert Indexer(settings).run().documents == 3
     assistant = Assistant.from_settings(settings)
-    hits = assistant.search("Vem stöder forskargrupper i Tammerfors?", k=2)
-    assert hits[0].chunk.doc_id == "gamma-sv"
-    assert assistant.ready()
+    try:
+        hits = assistant.search("Vem stöder forskargrupper i Tammerfors?", k=2)
+        assert hits[0].chunk.doc_id == "gamma-sv"
+        assert assistant.ready()
+    finally:
+        assistant.close()
 
 
 @pytest.mark.server
