@@ -125,12 +125,12 @@ def main() -> int:
         *[f"| {a} | {b} | {c} |" for a, b, c in rows],
         "",
     ]
-    # benchmarks/load.py's section (load, busy neighbours, attacks) is kept as it was.
+    # benchmarks/load.py's sections (load, busy neighbours, attacks; replicas) and whatever
+    # follows them (scale.py's figures) are kept as they were: only this table is rewritten.
     previous = args.out.read_text() if args.out.exists() else ""
-    begin, end = "<!-- load.py:begin -->", "<!-- load.py:end -->"
-    if begin in previous and end in previous:
-        kept = begin + previous.split(begin, 1)[1].split(end, 1)[0] + end
-        lines += [kept, ""]
+    begin = "<!-- load.py:begin -->"
+    if begin in previous:
+        lines += [begin + previous.split(begin, 1)[1].rstrip("\n"), ""]
     args.out.write_text("\n".join(lines))
     print("\n".join(lines))
     return 0
