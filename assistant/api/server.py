@@ -1,5 +1,8 @@
 """`assistant serve [--host H] [--port P]`: build the index if needed, then serve API and page.
 
+With a Chroma server (CHROMA_HOST) nothing is built: the `ingest` job writes the shared index and
+replicas only read it, so several can start at once.
+
 One process, one uvicorn worker: with embedded Chroma this process is the store's only owner,
 and the Telegram bot (when a token is set) runs inside it too. uvicorn's own proxy-header handling
 is off (by default it believes X-Forwarded-For from 127.0.0.1); the app applies TRUSTED_PROXIES
