@@ -29,8 +29,8 @@ from assistant.stages.decide import Decide
 from assistant.stages.next_step import NextStep
 from assistant.stages.retrieve import Retrieve
 from assistant.stages.understand import Understand
-from assistant.store import StoreError, VectorStore, open_store
-from assistant.store.manifest import Manifest
+from assistant.store import StoreError, VectorStore, open_index_records, open_store
+from assistant.store.records import IndexRecords
 from assistant.store.unit_vectors import UnitVectors
 from assistant.understand.calibration import Understanding, load_understanding
 from assistant.understand.features import Observation
@@ -52,6 +52,7 @@ class IndexState:
     answerer: ExtractiveAnswerer
     group_units: dict[str, list[tuple[Chunk, Unit]]]
     contacts: list[Chunk]  # chunks holding a ```contact block, in index order
+    version: str | None = None  # the index records' version this state was built from
 
 
 def _as_turns(history: list[Turn] | list[dict] | None) -> list[Turn]:
@@ -67,13 +68,18 @@ class Assistant:
         embedder: EmbeddingProvider,
         store: VectorStore,
         llm: LLMAnswerer | None = None,
+        records: IndexRecords | None = None,
     ) -> None:
         self.settings = settings
         self.llm = llm
         self.embedder = embedder
         self.store = store
+        # The manifest and unit vectors: files beside embedded Chroma, records in a Chroma server.
+        self.records = records or open_index_records(settings, store)
         self._reindex_lock = threading.Lock()
         self._last_ingest: str | None = None
+        self._watcher: threading.Thread | None = None
+        self._stop_watching = threading.Event()
         state = self._load_state()
         self.searcher = HybridSearcher(
             embedder, store, state.live, settings.retrieval_candidates, settings.rrf_k
@@ -97,19 +103,24 @@ class Assistant:
         settings = settings or get_settings()
         embedder = get_embedder(settings)
         llm = LLMAnswerer.from_settings(settings)
-        return cls(settings, embedder, open_store(settings, embedder.name), llm)
+        assistant = cls(settings, embedder, open_store(settings, embedder.name), llm)
+        if assistant.records.shared and settings.index_poll_s > 0:
+            assistant.watch_index(settings.index_poll_s)
+        return assistant
 
     def _load_state(self) -> IndexState:
-        manifest = Manifest.load(self.settings.index_dir, self.store.collection_name)
+        # The version is read before the manifest: a commit in between is seen on the next check.
+        version = self.records.version()
+        manifest = self.records.load_manifest()
         if manifest is None:
             raise IndexNotBuilt(
-                f"No index for {self.store.collection_name} in {self.settings.index_dir}: run "
+                f"No index for {self.store.collection_name} in {self.records.location}: run "
                 "`assistant ingest` first (make run does it for you)."
             )
         self._last_ingest = manifest.built_at
         live = LiveIndex.from_manifest(manifest)
         weights = TermWeights(manifest.chunks)
-        vectors = UnitVectors.load(self.settings.index_dir, self.store.collection_name)
+        vectors = self.records.load_units()
         groups: dict[str, list[tuple[Chunk, Unit]]] = {}
         contacts = [chunk for chunk in manifest.chunks if chunk.contact is not None]
         for chunk in manifest.chunks:
@@ -123,7 +134,11 @@ class Assistant:
             siblings=_sections(manifest.chunks),
             recall=UnitRecall(manifest.chunks, vectors),
         )
-        return IndexState(live, weights, vectors, answerer, groups, contacts)
+        return IndexState(live, weights, vectors, answerer, groups, contacts, version)
+
+    def _swap(self, state: IndexState) -> None:
+        self.searcher.swap(state.live)
+        self._state = state
 
     def warm_up(self) -> None:
         """Load the embedding model and lingua now, not on the first question."""
@@ -137,10 +152,53 @@ class Assistant:
 
         with self._reindex_lock:
             report = Indexer(self.settings, self.embedder, self.store).run(paths)
-            state = self._load_state()
-            self.searcher.swap(state.live)
-            self._state = state
+            self._swap(self._load_state())
         return report.as_dict()
+
+    def refresh(self) -> bool:
+        """Load the index again when another process committed a new one (a re-index through
+        another API replica, or the `ingest` job); True when it swapped. One cheap read of the
+        records' version when nothing changed."""
+        if self.records.version() == self._state.version:
+            return False
+        with self._reindex_lock:
+            if self.records.version() == self._state.version:
+                return False
+            self._swap(self._load_state())
+        log.info("index reloaded: %s (%s)", self._last_ingest, self.records.location)
+        return True
+
+    def watch_index(self, interval_s: float) -> None:
+        """Check for a new shared index every `interval_s` seconds in a daemon thread, so a
+        replica serves another replica's re-index without a restart or a request paying for it."""
+        if self._watcher is not None:
+            return
+
+        def watch() -> None:
+            failing = False
+            while not self._stop_watching.wait(interval_s):
+                try:
+                    self.refresh()
+                    failing = False
+                except Exception as exc:  # the store is down or mid-change: try again later
+                    # Once per outage at WARNING, not every few seconds until Chroma is back.
+                    log.log(
+                        logging.DEBUG if failing else logging.WARNING,
+                        "index check failed: %s: %s",
+                        type(exc).__name__,
+                        exc,
+                    )
+                    failing = True
+
+        self._watcher = threading.Thread(target=watch, name="index-watch", daemon=True)
+        self._watcher.start()
+
+    def close(self) -> None:
+        """Stop watching the index and release the store (embedded Chroma's directory)."""
+        self._stop_watching.set()
+        if self._watcher is not None:
+            self._watcher.join(timeout=5)
+        self.store.close()
 
     def index_info(self) -> dict:
         manifest = self._state.live.manifest

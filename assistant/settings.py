@@ -291,6 +291,16 @@ class Settings(BaseSettings):
         ),
     )
 
+    # --- stateless replicas: the shared index in a Chroma server (issue 13) ---
+    index_poll_s: float = Field(
+        2.0,
+        ge=0,
+        description=(
+            "With CHROMA_HOST: seconds between a process's checks for an index another process "
+            "committed (a re-index through another replica); 0 never checks."
+        ),
+    )
+
     @field_validator("extra_docs_dirs", "cors_origins", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:

@@ -14,7 +14,13 @@ on a free 127.0.0.1 port over its own copy of the index; this script is the clie
     take meanwhile, and when the attack itself is answered.
 
 Figures go to docs/BENCHMARKS.md between the `load.py` markers (benchmarks/run.py keeps them).
-Loopback only; every loop is bounded in count and time. Nothing here is asserted in tests.
+
+`--replicas` (issue 13) measures (a) for this tree only, in one run, twice: one `assistant serve`
+over embedded Chroma as above, then two `assistant serve` replicas with empty DATA_DIRs over
+`chroma run` (a copy of the same index; `assistant ingest` adds the manifest and unit vectors to
+the server) and `redis-server` for the conversation state, the clients alternating between them.
+Its figures go between the `load.py:replicas` markers. Loopback only; every loop is bounded in
+count and time. Nothing here is asserted in tests.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 BEGIN, END = "<!-- load.py:begin -->", "<!-- load.py:end -->"
+REPLICAS_BEGIN, REPLICAS_END = "<!-- load.py:replicas:begin -->", "<!-- load.py:replicas:end -->"
 PROBE_QUESTION = "Who can apply for funding under the ecosystem agreement?"
 ATTACK_TIMEOUT_S = 30.0
 PROBE_EVERY_S = 0.5
@@ -77,12 +84,20 @@ class Server:
 
 
 def start_server(
-    src: Path, index: Path, workdir: Path, env_extra: dict[str, str] | None = None, wait_s=120
+    src: Path,
+    index: Path | None,
+    workdir: Path,
+    env_extra: dict[str, str] | None = None,
+    wait_s=120,
 ) -> Server:
-    """`assistant serve` from `src` over a fresh copy of `index`; waits until /readyz or exit."""
+    """`assistant serve` from `src` over a fresh copy of `index` (None: an empty DATA_DIR, for a
+    replica that reads a Chroma server); waits until /readyz or exit."""
     data = workdir / "data"
     shutil.rmtree(data, ignore_errors=True)
-    shutil.copytree(index, data, ignore=shutil.ignore_patterns(".owner.lock", ".owner.pid"))
+    if index is None:
+        data.mkdir(parents=True)
+    else:
+        shutil.copytree(index, data, ignore=shutil.ignore_patterns(".owner.lock", ".owner.pid"))
     port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("OMP_", "GOMP_"))},
@@ -166,14 +181,26 @@ class Run:
         }
 
 
-async def load_run(url: str, questions: list[str], clients: int, duration: float) -> Run:
+async def load_run(
+    url: str | list[str], questions: list[str], clients: int, duration: float
+) -> Run:
+    """`clients` workers for `duration` seconds; with several URLs (replicas) worker n asks the
+    n-th one (round robin), as a load balancer would spread connections."""
     run = Run()
     counter = iter(range(10**9))
+    urls = [url] if isinstance(url, str) else url
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
+    async with contextlib.AsyncExitStack() as stack:
+        pool = [
+            await stack.enter_async_context(
+                httpx.AsyncClient(base_url=u, limits=limits, timeout=60)
+            )
+            for u in urls
+        ]
         end = time.monotonic() + duration
 
-        async def worker() -> None:
+        async def worker(n: int) -> None:
+            client = pool[n % len(pool)]
             while time.monotonic() < end:
                 i = next(counter)
                 question = unique(questions[i % len(questions)], i)
@@ -190,7 +217,7 @@ async def load_run(url: str, questions: list[str], clients: int, duration: float
                 run.refused += bool(r.json().get("refused"))
 
         t0 = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(clients)))
+        await asyncio.gather(*(worker(n) for n in range(clients)))
         run.duration = time.perf_counter() - t0
     run.load = os.getloadavg()
     return run
@@ -515,11 +542,11 @@ def report(results: dict, args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
-def write_report(text: str, out: Path) -> None:
+def write_report(text: str, out: Path, begin: str = BEGIN, end: str = END) -> None:
     current = out.read_text() if out.exists() else ""
-    if BEGIN in current and END in current:
-        head, rest = current.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1]
+    if begin in current and end in current:
+        head, rest = current.split(begin, 1)
+        tail = rest.split(end, 1)[1]
         current = head + text + tail
     else:
         current = current.rstrip("\n") + "\n\n" + text + "\n"
@@ -599,6 +626,136 @@ def measure(label: str, src: Path, args: argparse.Namespace, work: Path, results
             print(label, kind, out["attacks"][kind], flush=True)
 
 
+# ----- --replicas: one process vs two stateless replicas (issue 13) -------------------------------
+
+
+def start_chroma(index: Path, work: Path) -> tuple[subprocess.Popen, int]:
+    """`chroma run` over a copy of the shipped index's Chroma directory; waits for its heartbeat."""
+    path = work / "chroma-server"
+    shutil.copytree(
+        index / "chroma", path, ignore=shutil.ignore_patterns(".owner.lock", ".owner.pid")
+    )
+    port = free_port()
+    exe = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
+    log = (work / "chroma.log").open("w")
+    proc = subprocess.Popen(
+        [exe, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+        cwd=work,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2).is_success:
+                return proc, port
+        time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("chroma run did not start: " + (work / "chroma.log").read_text()[-2000:])
+
+
+def measure_load(urls: list[str], args: argparse.Namespace) -> dict:
+    """(a) for one deployment: the dev questions once on every URL (warm-up, refusal share),
+    one client (on the first URL), then `--clients` clients over all URLs."""
+    rows = dev_questions()
+    questions = [r["question"] for r in rows]
+    out: dict = {"dev": {**warm_pass(urls[0], rows), "n": len(rows)}}
+    for url in urls[1:]:
+        warm_pass(url, rows)
+    out["single"] = asyncio.run(load_run(urls[0], questions, 1, args.single_s)).summary()
+    print("single", out["single"], flush=True)
+    out["load"] = asyncio.run(load_run(urls, questions, args.clients, args.duration)).summary()
+    print("load", out["load"], flush=True)
+    return out
+
+
+def measure_replicas(args: argparse.Namespace, work: Path, results: dict) -> None:
+    """This tree as one process (embedded Chroma), then as two replicas over shared servers."""
+    server = start_server(ROOT, args.index, work / "one")
+    if not server.ready:
+        raise RuntimeError(f"one process did not start: {server.log.read_text()[-2000:]}")
+    try:
+        results["one"] = measure_load([server.url], args)
+    finally:
+        stop_server(server)
+
+    sys.path.insert(0, str(ROOT))
+    from tests.servers import RedisServer
+
+    redis = RedisServer().start()
+    chroma, chroma_port = start_chroma(args.index, work)
+    replicas: list[Server] = []
+    try:
+        shared = {
+            "CHROMA_HOST": "127.0.0.1",
+            "CHROMA_PORT": str(chroma_port),
+            "STATE_BACKEND": "redis",
+            "REDIS_URL": redis.url,
+        }
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "CORPUS_DIR": str(ROOT / "corpus"), **shared}
+        t0 = time.perf_counter()
+        ingest = subprocess.run(
+            [sys.executable, "-m", "assistant", "ingest", "--json"],
+            cwd=work,
+            env={**env, "DATA_DIR": str(work / "ingest-data"), "EXTRA_DOCS_DIRS": ""},
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
+        if ingest.returncode != 0:
+            raise RuntimeError(f"ingest into the Chroma server failed: {ingest.stderr[-2000:]}")
+        results["ingest_s"] = time.perf_counter() - t0
+        for n in (1, 2):
+            replica = start_server(ROOT, None, work / f"replica-{n}", shared)
+            replicas.append(replica)
+            if not replica.ready:
+                raise RuntimeError(f"replica {n} did not start: {replica.log.read_text()[-2000:]}")
+        results["two"] = measure_load([r.url for r in replicas], args)
+    finally:
+        for replica in replicas:
+            stop_server(replica)
+        chroma.terminate()
+        chroma.wait(30)
+        redis.stop()
+
+
+def replicas_report(results: dict, args: argparse.Namespace) -> str:
+    one, two = results["one"], results["two"]
+    start, end = results["load_start"], results["load_end"]
+    lines = [
+        REPLICAS_BEGIN,
+        "## Two stateless API replicas (benchmarks/load.py --replicas)",
+        "",
+        f"Measured by `benchmarks/load.py --replicas` on {time.strftime('%Y-%m-%d %H:%M')} UTC, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, this tree "
+        f"(`{results['current_ref']}`), both columns in one run. **One process**: `assistant "
+        "serve` over embedded Chroma (a copy of the shipped index), state in process. **Two "
+        "replicas**: two `assistant serve` processes with empty DATA_DIRs, `chroma run` over a "
+        "copy of the same index (the one-shot `assistant ingest` added the manifest and the "
+        f"answer units' vectors to the server in {results['ingest_s']:.0f} s), `redis-server` "
+        "for sessions and conversation memory; the clients alternate between the replicas. "
+        "Every process (servers, Chroma, Redis and this client) shares the same cores, so two "
+        "replicas cannot add CPU here; they show what the network hops to Chroma and Redis cost "
+        f"and that nothing fails. Load average at the start {start[0]:.2f} / {start[1]:.2f} / "
+        f"{start[2]:.2f}, at the end {end[0]:.2f} / {end[1]:.2f} / {end[2]:.2f}.",
+        "",
+        "| what | one process (embedded Chroma) | two replicas (Chroma server, Redis) |",
+        "|---|---|---|",
+        f"| dev questions once, unmodified ({one['dev']['n']} without history): refused | "
+        f"{100 * one['dev']['refused_share']:.0f}% | {100 * two['dev']['refused_share']:.0f}% |",
+        f"| (a) one client, {args.single_s:.0f} s | {fmt_run(one['single'])} | "
+        f"{fmt_run(two['single'])} |",
+        f"| (a) {args.clients} clients, {args.duration:.0f} s, unique questions | "
+        f"{fmt_run(one['load'])} | {fmt_run(two['load'])} |",
+        f"| (a) {args.clients} clients: throughput vs one client | "
+        f"{one['load']['throughput'] / one['single']['throughput']:.2f}x | "
+        f"{two['load']['throughput'] / two['single']['throughput']:.2f}x |",
+        "",
+        REPLICAS_END,
+    ]
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--baseline-ref", default=None, help="git ref (default: merge base)")
@@ -610,6 +767,11 @@ def main() -> int:
     parser.add_argument("--attacks", default="", help="only these attacks (comma-separated)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
     parser.add_argument("--json", type=Path, default=None, help="also write the raw figures here")
+    parser.add_argument(
+        "--replicas",
+        action="store_true",
+        help="(a) only, this tree: one process vs two replicas over chroma run + redis-server",
+    )
     args = parser.parse_args()
     if not (args.index / "index").is_dir():
         parser.error(f"no index in {args.index}: run the tests once (they build data/test-index)")
@@ -652,6 +814,18 @@ def main() -> int:
     if args.attacks:
         results["attacks"] = [a for a in results["attacks"] if a in args.attacks.split(",")]
     work = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    if args.replicas:
+        try:
+            measure_replicas(args, work, results)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        results["load_end"] = os.getloadavg()
+        text = replicas_report(results, args)
+        write_report(text, args.out, REPLICAS_BEGIN, REPLICAS_END)
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=1, default=str))
+        print(text)
+        return 0
     try:
         baseline_src = extract(baseline_ref, work / "baseline-src")
         for label, src in (("baseline", baseline_src), ("current", ROOT)):

@@ -3,7 +3,8 @@
 - Chunk ids come from the document id and a hash of the chunk's text, so an unchanged corpus embeds
   nothing and an edited section embeds only its own chunks.
 - New vectors are added first; the manifest (the list of live chunks, BM25's input) is replaced in
-  one `os.replace`; only then are vectors no longer referenced deleted. A crash at any point leaves
+  one step (`os.replace` of a file, or one record in a Chroma server: `IndexRecords`); only then
+  are vectors no longer referenced deleted. A crash at any point leaves
   either the old or the new index live, and the next run sweeps what the crash left behind.
 """
 
@@ -19,9 +20,9 @@ from assistant.answer.units import split_units, unit_key
 from assistant.embeddings import EmbeddingProvider, get_embedder
 from assistant.schema import Chunk
 from assistant.settings import Settings
-from assistant.store import VectorStore, open_store
+from assistant.store import VectorStore, open_index_records, open_store
 from assistant.store.manifest import DocumentEntry, Manifest, SkippedFile
-from assistant.store.unit_vectors import UnitVectors
+from assistant.store.records import IndexRecords
 from ingest.chunking import chunk_document
 from ingest.documents import LoadError
 from ingest.loaders import IngestLimits, load_path
@@ -119,12 +120,13 @@ class Indexer:
         self.settings = settings
         self.embedder = embedder or get_embedder(settings)
         self.store = store or open_store(settings, self.embedder.name)
+        self.records: IndexRecords = open_index_records(settings, self.store)
 
     def run(self, paths: list[Path] | None = None, progress: bool = False) -> IngestReport:
         started = time.perf_counter()
         settings = self.settings
         report = IngestReport(collection=self.store.collection_name)
-        old = Manifest.load(settings.index_dir, self.store.collection_name)
+        old = self.records.load_manifest()
         roots = source_paths(settings, paths, old.roots if old else None)
         chunks, documents, report.errors = collect_chunks(
             roots, IngestLimits.from_settings(settings)
@@ -175,25 +177,22 @@ class Indexer:
         # A contact's topics get a vector too: refusals pick the person whose topics fit best.
         profiles = [c.contact.profile() for c in chunks if c.contact is not None]
         unit_keys |= {unit_key(profile): profile for profile in profiles}
-        vectors = UnitVectors.load(settings.index_dir, self.store.collection_name)
-        missing = [k for k in unit_keys if k not in vectors]
+        stored_units = self.records.unit_keys()
+        missing = [k for k in unit_keys if k not in stored_units]
         if missing:
             matrix = self.embedder.embed_passages([unit_keys[k] for k in missing])
-            vectors = vectors.merged(missing, matrix)
-            vectors.save(settings.index_dir, self.store.collection_name)
+            self.records.add_units(missing, matrix)
         report.embedded_units = len(missing)
 
         report.changed = not new.same_content(old)
         if report.changed:
-            new.save(settings.index_dir)  # the commit point
+            self.records.save_manifest(new)  # the commit point
         self._maybe_pause(len(batches) + 1)
         stale = sorted(stored - new_ids)
         if stale:
             self.store.delete(stale)
-        if len(vectors) > len(unit_keys):
-            vectors.merged([], vectors.matrix[:0], keep=set(unit_keys)).save(
-                settings.index_dir, self.store.collection_name
-            )
+        if len(stored_units) + len(missing) > len(unit_keys):
+            self.records.prune_units(set(unit_keys))
         report.seconds = time.perf_counter() - started
         return report
 

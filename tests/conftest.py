@@ -112,6 +112,28 @@ class FakeClock:
         self.now += seconds
 
 
+class _ClockTime:
+    """Stands in for the `time` module where code reads `time.time()`: the test's clock."""
+
+    def __init__(self, clock) -> None:
+        self.clock = clock
+
+    def time(self) -> float:
+        return self.clock()
+
+
+def follow_clock(monkeypatch: pytest.MonkeyPatch, clock) -> None:
+    """The `limits` library's in-process storage (and our limiter's retry-after) read the test's
+    clock, so a window passes without sleeping. Redis needs no such thing: RedisClock moves TTLs."""
+    import limits.storage.memory
+
+    import assistant.state.limits
+
+    shim = _ClockTime(clock)
+    monkeypatch.setattr(limits.storage.memory, "time", shim)
+    monkeypatch.setattr(assistant.state.limits, "time", shim)
+
+
 # One entry per StateStore implementation; `state_store` builds each on the test's clock.
 STATE_STORES = ["memory", "redis"]
 
@@ -153,7 +175,7 @@ def clock(request: pytest.FixtureRequest) -> FakeClock:
 
 
 @pytest.fixture
-def state_store(clock: FakeClock):
+def state_store(clock: FakeClock, monkeypatch: pytest.MonkeyPatch):
     """A fresh, empty state store of each implementation, on the test's clock."""
     if isinstance(clock, RedisClock):
         store = clock.store
@@ -161,6 +183,7 @@ def state_store(clock: FakeClock):
         from assistant.state.memory import InMemoryStateStore
 
         store = InMemoryStateStore(max_keys=1000, clock=clock)
+        follow_clock(monkeypatch, clock)
     yield store
     if isinstance(clock, RedisClock):  # only this test's keys (the prefix is its own)
         keys = list(store.client.scan_iter(match=f"{store.prefix}*"))

@@ -1,5 +1,8 @@
 """`assistant serve [--host H] [--port P]`: build the index if needed, then serve API and page.
 
+With a Chroma server (CHROMA_HOST) nothing is built: the `ingest` job writes the shared index and
+replicas only read it, so several can start at once.
+
 One process, one uvicorn worker: with embedded Chroma this process is the store's only owner,
 and the Telegram bot (when a token is set) runs inside it too. uvicorn's own proxy-header handling
 is off (by default it believes X-Forwarded-For from 127.0.0.1); the app applies TRUSTED_PROXIES
@@ -78,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.config.dictConfig(config)
     log = logging.getLogger("assistant.api")
 
-    if not args.skip_index_check:
+    # With a Chroma server the `ingest` job is the one writer: replicas only read the shared index.
+    if not args.skip_index_check and not settings.chroma_host:
         from ingest.indexer import ensure_index
 
         ensure_index(settings)

@@ -1,9 +1,10 @@
 """Shared conversation and limit state behind one small interface.
 
-Rate limits, web sessions and conversation memory keep their state in a `StateStore`, never in
-module globals, so a second implementation (Redis, for stateless API replicas) only has to
-implement this Protocol; every caller and every test stays the same. `open_state_store(settings)`
-picks the implementation from `STATE_BACKEND`.
+Rate limits (through the `limits` library's storage that the store hands out), web sessions
+and conversation memory keep their state in a `StateStore`, never in module globals, so a
+second implementation (Redis, for stateless API replicas) only has to implement this Protocol;
+every caller and every test stays the same. `open_state_store(settings)` picks the
+implementation from `STATE_BACKEND`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    from limits.storage import Storage
+
     from assistant.settings import Settings
 
 
@@ -63,6 +66,11 @@ class StateStore(Protocol):
 
     def list_get(self, key: str) -> list[str]:
         """The list's items, oldest first (empty when missing or expired)."""
+        ...
+
+    def rate_limits(self) -> Storage:
+        """The `limits` library's storage at the same place (one per store, shared by every
+        limiter): `memory://` in process, this Redis's connection pool and key prefix in Redis."""
         ...
 
     def close(self) -> None:

@@ -11,8 +11,12 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from assistant.state import WindowCount
+
+if TYPE_CHECKING:
+    from limits.storage import Storage
 
 
 @dataclass
@@ -32,6 +36,7 @@ class InMemoryStateStore:
         self._lock = threading.Lock()
         self._items: OrderedDict[str, _Entry] = OrderedDict()
         self._next_sweep = 0.0
+        self._limits: Storage | None = None
 
     # --- internals (call with the lock held) ---
 
@@ -106,6 +111,15 @@ class InMemoryStateStore:
         with self._lock:
             entry = self._live(key)
             return list(entry.value) if entry and isinstance(entry.value, list) else []
+
+    def rate_limits(self) -> Storage:
+        """`limits`' own in-process storage (`memory://`): counters expire with their window."""
+        with self._lock:
+            if self._limits is None:
+                from limits.storage import storage_from_string
+
+                self._limits = storage_from_string("memory://")
+            return self._limits
 
     def close(self) -> None:
         return None

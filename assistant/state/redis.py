@@ -13,13 +13,17 @@ the API answers 503 with that reason, the bot says politely that it cannot answe
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import redis
 from redis.exceptions import RedisError, ResponseError
 
 from assistant.state import StateUnavailable, WindowCount
+
+if TYPE_CHECKING:
+    from limits.storage import Storage
 
 T = TypeVar("T")
 
@@ -75,6 +79,8 @@ class RedisStateStore:
             health_check_interval=30,
         )
         self._incr = self.client.register_script(_INCR_SCRIPT)
+        self._limits: Storage | None = None
+        self._limits_lock = threading.Lock()
 
     def _k(self, key: str) -> str:
         return self.prefix + key
@@ -150,6 +156,21 @@ class RedisStateStore:
             return bool(self.client.ping())
         except RedisError:
             return False
+
+    def rate_limits(self) -> Storage:
+        """`limits`' Redis storage at REDIS_URL over this client's connection pool (so the same
+        timeouts), under this store's key prefix; its failures surface as `StorageError`."""
+        with self._limits_lock:
+            if self._limits is None:
+                from limits.storage import storage_from_string
+
+                self._limits = storage_from_string(
+                    self.url,
+                    connection_pool=self.client.connection_pool,
+                    key_prefix=f"{self.prefix}limits",
+                    wrap_exceptions=True,
+                )
+            return self._limits
 
     def close(self) -> None:
         self.client.close()

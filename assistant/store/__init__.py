@@ -2,17 +2,22 @@
 
 Only this package imports chromadb. The store holds vectors, texts and metadata keyed by chunk id;
 which ids form the live index is decided by the manifest (`assistant/store/manifest.py`), so a
-half-finished ingest is never visible to queries.
+half-finished ingest is never visible to queries. The manifest and the answer units' vectors are
+`IndexRecords` (`assistant/store/records.py`): files beside embedded Chroma, records inside a
+Chroma server (so API replicas keep no index on local disk).
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from assistant.schema import Chunk
 from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.store.records import IndexRecords
 
 
 class StoreError(RuntimeError):
@@ -62,3 +67,14 @@ def open_store(settings: Settings, embedder_name: str) -> VectorStore:
     from assistant.store.chroma import ChromaStore
 
     return ChromaStore(settings, collection_name(settings, embedder_name))
+
+
+def open_index_records(settings: Settings, store: VectorStore) -> IndexRecords:
+    """The manifest and unit vectors that go with `store`: in the Chroma server when CHROMA_HOST
+    is set (shared by every replica), else files in DATA_DIR/index (embedded mode, as before)."""
+    from assistant.store.records import LocalIndexRecords
+
+    shared = getattr(store, "index_records", None)
+    if settings.chroma_host and shared is not None:
+        return shared()
+    return LocalIndexRecords(settings.index_dir, store.collection_name)

@@ -7,10 +7,12 @@ lock first; a second process is refused at once with a message, never left hangi
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import logging
 import os
 import threading
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import ParamSpec, TypeVar
@@ -20,6 +22,8 @@ import numpy as np
 from assistant.schema import Chunk, Contact
 from assistant.settings import Settings
 from assistant.store import StoreError, StoreUnavailable
+from assistant.store.manifest import Manifest
+from assistant.store.unit_vectors import UnitVectors
 
 log = logging.getLogger(__name__)
 _P = ParamSpec("_P")
@@ -216,3 +220,123 @@ class ChromaStore:
 
     def describe(self) -> str:
         return json.dumps({"collection": self.collection_name, "location": self.location})
+
+    def index_records(self) -> ChromaIndexRecords:
+        """The manifest and unit vectors kept in this Chroma (server mode: shared by replicas)."""
+        return ChromaIndexRecords(self)
+
+
+# Chroma refuses records without a vector (it would embed the document with its default model):
+# the manifest's record carries this constant one-dimensional one.
+_NO_VECTOR = [1.0]
+_HEAD_ID = "head"
+
+
+class ChromaIndexRecords:
+    """The index's own records in two collections beside the chunks' one.
+
+    `<collection>-manifest` holds one record: the manifest without chunk texts (the ordered live
+    chunk ids, documents, roots, skipped files) as its document, and a fresh `version` in its
+    metadata, which replicas poll cheaply (metadata only). The chunks themselves are read back
+    from the chunks' collection, so no text is stored twice. `<collection>-units` holds the
+    answer units' vectors, keyed by unit key. Upserting the head is the commit point.
+    """
+
+    shared = True
+
+    def __init__(self, store: ChromaStore) -> None:
+        self.store = store
+        self.location = store.location
+        self._client = store._client
+        self._manifest = self._client.get_or_create_collection(
+            f"{store.collection_name}-manifest", embedding_function=None
+        )
+        self._units = self._client.get_or_create_collection(
+            f"{store.collection_name}-units", embedding_function=None
+        )
+        self._batch = max(100, min(5000, int(self._client.get_max_batch_size())))
+
+    @_unavailable
+    def version(self) -> str | None:
+        got = self._manifest.get(ids=[_HEAD_ID], include=["metadatas"])
+        if not got["ids"]:
+            return None
+        return str((got["metadatas"][0] or {}).get("version") or "")
+
+    @_unavailable
+    def save_manifest(self, manifest: Manifest) -> None:
+        head = manifest.model_dump(mode="json", exclude={"chunks"})
+        head["chunk_ids"] = [c.chunk_id for c in manifest.chunks]
+        version = f"{manifest.built_at}/{uuid.uuid4().hex}"
+        self._manifest.upsert(
+            ids=[_HEAD_ID],
+            embeddings=[_NO_VECTOR],
+            documents=[json.dumps(head, ensure_ascii=False)],
+            metadatas=[{"version": version, "built_at": manifest.built_at}],
+        )
+
+    def load_manifest(self) -> Manifest | None:
+        """The head, then its chunks from the chunks' collection. A re-index that commits and
+        deletes the old chunks between the two reads is met by reading the new head again."""
+        for _ in range(3):
+            head = self._head()
+            if head is None:
+                return None
+            ids: list[str] = head.pop("chunk_ids")
+            chunks = self._chunks(ids)
+            if len(chunks) == len(ids):
+                return Manifest.model_validate({**head, "chunks": [chunks[i] for i in ids]})
+        raise StoreUnavailable(
+            f"The index at {self.location} changed while it was read; its chunks are incomplete."
+        )
+
+    @_unavailable
+    def _head(self) -> dict | None:
+        got = self._manifest.get(ids=[_HEAD_ID], include=["documents"])
+        if not got["ids"]:
+            return None
+        return json.loads(got["documents"][0])
+
+    def _chunks(self, ids: list[str]) -> dict[str, Chunk]:
+        found: dict[str, Chunk] = {}
+        for start in range(0, len(ids), self._batch):
+            found.update(self.store.get(ids[start : start + self._batch]))
+        return found
+
+    @_unavailable
+    def unit_keys(self) -> set[str]:
+        keys: set[str] = set()
+        for offset in itertools.count(0, self._batch):
+            got = self._units.get(include=[], limit=self._batch, offset=offset)
+            keys.update(got["ids"])
+            if len(got["ids"]) < self._batch:
+                return keys
+        return keys  # pragma: no cover - the loop returns
+
+    @_unavailable
+    def load_units(self) -> UnitVectors:
+        keys: list[str] = []
+        rows: list[np.ndarray] = []
+        for offset in itertools.count(0, self._batch):
+            got = self._units.get(include=["embeddings"], limit=self._batch, offset=offset)
+            if got["ids"]:
+                keys.extend(got["ids"])
+                rows.append(np.asarray(got["embeddings"], dtype=np.float32))
+            if len(got["ids"]) < self._batch:
+                break
+        if not keys:
+            return UnitVectors.empty()
+        return UnitVectors(keys, np.vstack(rows))
+
+    @_unavailable
+    def add_units(self, keys: list[str], matrix: np.ndarray) -> None:
+        matrix = np.asarray(matrix, dtype=np.float32)
+        for start in range(0, len(keys), self._batch):
+            end = start + self._batch
+            self._units.upsert(ids=keys[start:end], embeddings=matrix[start:end])
+
+    @_unavailable
+    def prune_units(self, keep: set[str]) -> None:
+        stale = sorted(self.unit_keys() - keep)
+        for start in range(0, len(stale), self._batch):
+            self._units.delete(ids=stale[start : start + self._batch])

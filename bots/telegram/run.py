@@ -75,7 +75,8 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     from bots.telegram.app import build_application
     from ingest.indexer import ensure_index
 
-    ensure_index(settings)
+    if not settings.chroma_host:  # a Chroma server's index is written by `ingest` alone
+        ensure_index(settings)
     assistant = Assistant.from_settings(settings)
     assistant.warm_up()
     feedback = open_feedback_store(settings)

@@ -10,6 +10,7 @@ import httpx
 
 from assistant.api import create_app
 from assistant.state.memory import InMemoryStateStore
+from tests.conftest import follow_clock
 
 from .conftest import ADMIN_KEY, make_settings
 
@@ -45,9 +46,12 @@ def test_forwarded_for_counts_from_a_trusted_proxy(live_factory, tmp_path, fake)
     assert one_client == [200] * 30 + [429]
 
 
-def test_wrong_admin_keys_brake_the_peer_until_the_window_passes(live_factory, tmp_path, fake):
+def test_wrong_admin_keys_brake_the_peer_until_the_window_passes(
+    live_factory, tmp_path, fake, monkeypatch
+):
     now = [1000.0]
     store = InMemoryStateStore(clock=lambda: now[0])
+    follow_clock(monkeypatch, lambda: now[0])  # the brake is counted by `limits` in memory
     settings = make_settings(
         tmp_path, admin_max_failures=3, admin_failure_window_s=600, trusted_proxies="127.0.0.1"
     )

@@ -102,6 +102,7 @@ def served(tmp_path) -> Iterator[tuple[LiveServer, ChromaServer]]:
         finally:
             live.stop()
             feedback.close()
+            assistant.close()  # stops its index watcher (server mode)
     finally:
         chroma.stop()
 

@@ -89,6 +89,8 @@ def test_redis_down_raises_state_unavailable_with_the_reason():
             lambda: store.list_push("k", "v", 3, 5),
             lambda: store.list_get("k"),
             lambda: store.expire("k", 5),
+            lambda: WindowLimiter(store, "api", limit=3).hit("198.51.100.1"),
+            lambda: WindowLimiter(store, "admin", limit=3).peek("198.51.100.1"),
         ):
             with pytest.raises(StateUnavailable, match="Redis .* failed: .*"):
                 call()
@@ -104,3 +106,19 @@ def test_wrong_kinds_under_one_key_read_as_missing(state_store):
     state_store.set("s", "text")
     assert state_store.list_get("s") == []
     assert state_store.incr("k", 60, amount=0).count == 0
+
+
+def test_limits_count_in_the_same_redis_under_the_store_prefix(redis_url):
+    """The `limits` library's storage is the state store's Redis (same URL and pool), its keys
+    under REDIS_KEY_PREFIX, so one FLUSH of a deployment's prefix clears its limits too."""
+    prefix = "limits-test:"
+    store = RedisStateStore(redis_url, prefix=prefix)
+    try:
+        limiter = WindowLimiter(store, "api", limit=2, window_s=30)
+        assert [limiter.hit("peer").allowed for _ in range(3)] == [True, True, False]
+        (key,) = store.client.keys(f"{prefix}limits:*")
+        assert "api" in key and "peer" in key and 0 < store.client.ttl(key) <= 30
+        assert store.rate_limits().storage.connection_pool is store.client.connection_pool
+    finally:
+        store.client.delete(*store.client.keys(f"{prefix}*"))
+        store.close()

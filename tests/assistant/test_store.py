@@ -108,6 +108,59 @@ def test_index_and_answer_through_the_server(tmp_path, chroma_server):
     )
     assert Indexer(settings).run().documents == 3
     assistant = Assistant.from_settings(settings)
-    hits = assistant.search("Vem stöder forskargrupper i Tammerfors?", k=2)
-    assert hits[0].chunk.doc_id == "gamma-sv"
-    assert assistant.ready()
+    try:
+        hits = assistant.search("Vem stöder forskargrupper i Tammerfors?", k=2)
+        assert hits[0].chunk.doc_id == "gamma-sv"
+        assert assistant.ready()
+    finally:
+        assistant.close()
+
+
+@pytest.mark.server
+def test_server_mode_keeps_the_index_records_in_chroma(tmp_path, chroma_server):
+    """Issue 13: with CHROMA_HOST the manifest and unit vectors live in the server, so a process
+    with an empty DATA_DIR reads the same index, and a re-index elsewhere reaches it on refresh."""
+    from assistant.pipeline import Assistant
+    from ingest.indexer import Indexer
+    from tests.ingest.test_indexer import DOCS, write_corpus
+
+    corpus = write_corpus(tmp_path / "corpus")
+    writer_settings = make_settings(
+        data_dir=tmp_path / "writer",
+        corpus_dir=corpus,
+        chroma_host="127.0.0.1",
+        chroma_port=chroma_server,
+    )
+    indexer = Indexer(writer_settings)
+    assert indexer.run().documents == 3
+    assert not (tmp_path / "writer" / "index").exists()  # nothing on local disk
+    written = indexer.records.load_manifest()
+    assert written is not None and len(written.chunks) >= 3
+
+    reader_settings = writer_settings.model_copy(update={"data_dir": tmp_path / "reader"})
+    reader = Assistant.from_settings(reader_settings.model_copy(update={"index_poll_s": 0}))
+    try:
+        assert reader.records.shared
+        assert reader.index_info()["chunks"] == len(written.chunks)
+        assert reader._state.live.manifest.chunks == written.chunks  # read back exactly
+        units = reader._state.vectors
+        assert len(units) > 0 and units.keys and units.matrix.shape[1] == 384
+        assert reader.refresh() is False  # nothing new: one cheap version read
+
+        extra = {
+            "en/delta.md": (
+                "delta-en",
+                "en",
+                "Delta programme",
+                [("Delta goals", "The Delta programme funds quantum sensing pilots in Hervanta.")],
+            )
+        }
+        write_corpus(corpus, {**DOCS, **extra})
+        report = Indexer(writer_settings).run()
+        assert report.changed and report.documents == 4
+        assert reader.refresh() is True
+        assert reader.index_info()["documents"] == 4
+        assert reader.search("quantum sensing pilots", k=1)[0].chunk.doc_id == "delta-en"
+        assert not (tmp_path / "reader").exists() or not any((tmp_path / "reader").rglob("*.json"))
+    finally:
+        reader.close()
