@@ -142,14 +142,15 @@ def test_services_roles(full_model) -> None:
     assert bot["environment"]["TELEGRAM_MODE"] == "polling"
 
 
-def test_only_ingest_writes_the_index(full_model) -> None:
-    def index_mount(service: dict) -> dict:
-        (mount,) = [v for v in service["volumes"] if v["target"] == "/app/data/index"]
-        return mount
-
-    assert not index_mount(full_model["ingest"]).get("read_only", False)
-    assert index_mount(full_model["api"])["read_only"] is True
-    assert index_mount(full_model["bot"])["read_only"] is True
+def test_the_index_lives_only_in_the_chroma_server(full_model) -> None:
+    """Replicas keep no index on local disk: the manifest and unit vectors sit in the Chroma
+    server beside the chunks (assistant/store/records.py), whose volume is the only index."""
+    for name in ("ingest", "api", "bot"):
+        service = full_model[name]
+        assert not any(
+            v["target"].startswith("/app/data/index") for v in service.get("volumes", [])
+        )
+        assert service["environment"]["CHROMA_HOST"] == "chroma", name
     assert any(v["target"] == "/data" for v in full_model["chroma"]["volumes"])
 
 
