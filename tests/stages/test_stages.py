@@ -1,0 +1,149 @@
+"""Each stage of assistant/stages on its own, table-driven in en, fi and sv, on the shipped index.
+
+The questions are written for these tests (not from dev or sealed). Each test drives one stage
+with the outputs of the stages before it, as `Assistant` wires them.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer.analysis import analyse
+from assistant.schema import Turn
+from assistant.stages.decide import Draft
+
+pytestmark = pytest.mark.slow
+
+FOCUS = {
+    "en": "Which focus areas does the Tampere ecosystem agreement name?",
+    "fi": "Mitkä painopisteet Tampereen ekosysteemisopimus nimeää?",
+    "sv": "Vilka tyngdpunkter nämner Tammerfors ekosystemavtal?",
+}
+OFF_TOPIC = {
+    "en": "What is a good recipe for blueberry pie?",
+    "fi": "Mikä on hyvä mustikkapiirakan resepti?",
+    "sv": "Vad är ett bra recept på blåbärspaj?",
+}
+LANGS = ("en", "fi", "sv")
+
+
+def _observe(assistant, question: str, history: list[Turn] | None = None):
+    return assistant._observe(question, history or [], None, None, assistant._state, {})
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_understand_answers_in_the_questions_language(real_assistant, lang):
+    understand = real_assistant.understand
+    assert understand.language(FOCUS[lang], [], None, None) == lang
+
+
+@pytest.mark.parametrize(
+    ("lang", "first", "answer", "follow_up", "needed"),
+    [
+        (
+            "en",
+            "Who is Jaana Niittyniemi?",
+            "Jaana Niittyniemi is a funding expert.",
+            "What is her phone number?",
+            "Niittyniemi",
+        ),
+        (
+            "fi",
+            "Kuka on Jaana Niittyniemi?",
+            "Jaana Niittyniemi on rahoitusasiantuntija.",
+            "Mikä on hänen puhelinnumeronsa?",
+            "Niittyniemi",
+        ),
+        (
+            "sv",
+            "Vem är Jaana Niittyniemi?",
+            "Jaana Niittyniemi är finansieringsexpert.",
+            "Vad är hennes telefonnummer?",
+            "Niittyniemi",
+        ),
+    ],
+)
+def test_understand_resolves_a_follow_up_from_the_conversation(
+    real_assistant, lang, first, answer, follow_up, needed
+):
+    turns = [Turn(role="user", content=first), Turn(role="assistant", content=answer)]
+    standalone = real_assistant.understand.standalone(
+        follow_up, turns, lang, real_assistant._state.weights
+    )
+    assert needed in standalone and standalone.startswith(follow_up)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_retrieve_finds_usable_passages_in_the_language_first(real_assistant, lang):
+    qvec, hits = real_assistant.retrieve(FOCUS[lang], lang)
+    assert (
+        qvec.shape == (real_assistant.embedder.dim,)
+        if hasattr(real_assistant.embedder, "dim")
+        else qvec.ndim == 1
+    )
+    assert hits and hits[0].chunk.lang == lang
+    assert all(h.chunk.doc_id.startswith(("agreement", "guide", "organisations")) for h in hits[:1])
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_decide_answers_an_answerable_question(real_assistant, lang):
+    obs = _observe(real_assistant, FOCUS[lang])
+    reading = real_assistant.understand.read(obs, real_assistant._state.weights)
+    draft = real_assistant.decide(obs, analyse(obs.standalone), reading, real_assistant._state)
+    assert isinstance(draft, Draft) and not draft.refused and draft.reason is None
+    assert draft.statements and all(role == "answer" for _, role in draft.statements)
+    assert all(c.hit.chunk.lang == lang for c, _ in draft.statements)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_decide_refuses_off_topic_and_names_a_contact(real_assistant, lang):
+    obs = _observe(real_assistant, OFF_TOPIC[lang])
+    reading = real_assistant.understand.read(obs, real_assistant._state.weights)
+    draft = real_assistant.decide(obs, analyse(obs.standalone), reading, real_assistant._state)
+    assert draft.refused and draft.reason == "offtopic"
+    roles = [role for _, role in draft.statements]
+    assert roles == ["contact"]  # no related text after an off-topic question
+    contact = draft.statements[0][0].hit.chunk.contact
+    assert contact is not None and contact.name and contact.role and contact.organisation
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_compose_cites_every_statement_once_per_chunk(real_assistant, lang):
+    obs = _observe(real_assistant, FOCUS[lang])
+    reading = real_assistant.understand.read(obs, real_assistant._state.weights)
+    draft = real_assistant.decide(obs, analyse(obs.standalone), reading, real_assistant._state)
+    text, sources = real_assistant.composer.compose(draft, obs, real_assistant._state)
+    assert [s.n for s in sources] == list(range(1, len(sources) + 1))
+    assert len({s.chunk_id for s in sources}) == len(sources)
+    for source in sources:
+        assert f"[{source.n}]" in text and source.quote in text and source.lang == lang
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_compose_words_a_refusal_in_the_askers_language(real_assistant, lang):
+    from assistant.answer.messages import say
+
+    obs = _observe(real_assistant, OFF_TOPIC[lang])
+    reading = real_assistant.understand.read(obs, real_assistant._state.weights)
+    draft = real_assistant.decide(obs, analyse(obs.standalone), reading, real_assistant._state)
+    text, sources = real_assistant.composer.compose(draft, obs, real_assistant._state)
+    assert text.startswith(say("refusal_offtopic", lang))
+    assert len(sources) == 1 and sources[0].contact is not None
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_next_step_gives_the_route_and_never_after_off_topic(real_assistant, lang):
+    state = real_assistant._state
+    for question, expect in ((FOCUS[lang], True), (OFF_TOPIC[lang], False)):
+        obs = _observe(real_assistant, question)
+        reading = real_assistant.understand.read(obs, state.weights)
+        draft = real_assistant.decide(obs, analyse(obs.standalone), reading, state)
+        _, sources = real_assistant.composer.compose(draft, obs, state)
+        text, route = real_assistant.next_step("company", obs.qvec, lang, draft, sources, state)
+        if not expect:
+            assert text is None and route == []
+            continue
+        assert text and route
+        assert [s.n for s in route] == list(range(len(sources) + 1, len(sources) + len(route) + 1))
+        assert all(s.doc_id.startswith("guide") and s.lang == lang for s in route)
+        assert not any(s.quote in " ".join(x.quote for x in sources) for s in route)
