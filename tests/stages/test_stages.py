@@ -76,13 +76,12 @@ def test_understand_resolves_a_follow_up_from_the_conversation(
 @pytest.mark.parametrize("lang", LANGS)
 def test_retrieve_finds_usable_passages_in_the_language_first(real_assistant, lang):
     qvec, hits = real_assistant.retrieve(FOCUS[lang], lang)
-    assert (
-        qvec.shape == (real_assistant.embedder.dim,)
-        if hasattr(real_assistant.embedder, "dim")
-        else qvec.ndim == 1
-    )
+    assert qvec.ndim == 1 and abs(float(qvec @ qvec) - 1.0) < 1e-3  # unit length
     assert hits and hits[0].chunk.lang == lang
-    assert all(h.chunk.doc_id.startswith(("agreement", "guide", "organisations")) for h in hits[:1])
+    # Passages that instruct a model are never among them (assistant/answer/guard.py).
+    from assistant.answer import guard
+
+    assert guard.usable(hits) == hits
 
 
 @pytest.mark.parametrize("lang", LANGS)
