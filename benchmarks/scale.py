@@ -28,6 +28,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,41 +42,114 @@ SECTION_WORDS = (130, 220)  # one section = one chunk (the chunker keeps 100-250
 
 
 # ----- build (a child process: it owns the embedded store while it writes) --------------------
-def _write_synthetic(n: int, pools: dict, out: Path, seed: int) -> int:
-    """Markdown documents of `n` sections that recombine real sentences; returns sections."""
+# Synthetic documents are named so: never a gold source (the dev questions cite corpus ids).
+SYNTHETIC_PREFIX = "synth-"
+# A real sentence is spliced only when it is this long: each piece keeps at least 3 words and is
+# at most two thirds of it, so no synthetic text holds a whole real sentence.
+SPLICE_MIN_WORDS = 8
+
+
+@dataclass(frozen=True)
+class Source:
+    """A real corpus sentence that synthetic sentences are spliced from."""
+
+    doc_id: str
+    text: str
+    row: int  # its real embedding's row in the unit vectors
+
+
+def sentence_pools(chunks: list, row_of: dict[str, int]) -> dict[str, list[Source]]:
+    """The real sentences long enough to splice, by language, with their embeddings' rows."""
+    from assistant.answer.units import split_units
+
+    pools: dict[str, list[Source]] = {}
+    for chunk in chunks:
+        for unit in split_units(chunk.text):
+            row = row_of.get(unit.key)
+            if unit.kind == "sentence" and unit.words >= SPLICE_MIN_WORDS and row is not None:
+                pools.setdefault(chunk.lang, []).append(Source(chunk.doc_id, unit.text, row))
+    return pools
+
+
+def _cut(words: list[str], rng: random.Random) -> int:
+    """Where to split a sentence: after a comma in its middle third when there is one, else at a
+    random word there (a clause boundary reads more like a sentence)."""
+    low, high = max(3, len(words) // 3), min(len(words) - 3, 2 * len(words) // 3)
+    commas = [i for i in range(low, high + 1) if words[i - 1].endswith((",", ";"))]
+    return rng.choice(commas) if commas else rng.randint(low, max(low, high))
+
+
+def splice(head: Source, tail: Source, rng: random.Random) -> str | None:
+    """The first part of one real sentence joined to the last part of another (from another
+    document), or None when the result would not split back into exactly that one sentence."""
+    from assistant.answer.units import split_units
+
+    a, b = head.text.split(), tail.text.split()
+    text = " ".join(a[: _cut(a, rng)] + b[_cut(b, rng) :])
+    units = split_units(text)
+    ok = len(units) == 1 and units[0].kind == "sentence" and units[0].text == text
+    return text if ok else None
+
+
+def synthetic_documents(
+    n: int, pools: dict[str, list[Source]], seed: int
+) -> Iterator[tuple[str, str, str, dict[str, tuple[int, int]]]]:
+    """(lang, doc_id, Markdown, spliced sentence key -> its sources' rows) for `n` sections.
+
+    Each section is one chunk of spliced sentences in one language; deterministic for a seed.
+    """
+    from assistant.answer.units import unit_key
+
     rng = random.Random(seed)
     langs = sorted(pools)
-    written = 0
-    doc = 0
+    written = doc = 0
     while written < n:
         lang = langs[doc % len(langs)]
         pool = pools[lang]
-        sections = []
+        sections, sources = [], {}
         for _ in range(min(SECTIONS_PER_DOC, n - written)):
             target = rng.randint(*SECTION_WORDS)
-            first = rng.choice(pool)
-            picked, words = [], 0
+            picked: list[str] = []
+            words = 0
             while words < target:
-                title, heading, sentence, url = rng.choice(pool)
-                size = len(sentence.split())
+                head, tail = rng.choice(pool), rng.choice(pool)
+                if head.doc_id == tail.doc_id:
+                    continue
+                text = splice(head, tail, rng)
+                if text is None:
+                    continue
+                size = len(text.split())
                 if words + size > SECTION_WORDS[1] + 10 and picked:
                     break
-                picked.append(sentence)
+                picked.append(text)
+                sources[unit_key(text)] = (head.row, tail.row)
                 words += size
-            # Neutral headings and titles: the real sentences compete, not borrowed real titles.
+            # Neutral headings and titles: the spliced sentences compete, not borrowed titles.
             sections.append(f"## Part {len(sections) + 1}\n\n" + "\n\n".join(picked))
             written += 1
-        title, url = f"Collection {doc}", first[3]
-        doc_id = f"synth-{lang}-{doc:06d}"
+        title = f"Collection {doc}"
+        doc_id = f"{SYNTHETIC_PREFIX}{lang}-{doc:06d}"
         text = (
             f"---\nid: {doc_id}\ntitle: {json.dumps(title)}\nlang: {lang}\n"
-            f"sources:\n  - {url}\n---\n\n# {title}\n\n" + "\n\n".join(sections) + "\n"
+            f"sources:\n  - https://example.fi/\n---\n\n# {title}\n\n"
+            + "\n\n".join(sections)
+            + "\n"
         )
+        yield lang, doc_id, text, sources
+        doc += 1
+
+
+def _write_synthetic(
+    n: int, pools: dict[str, list[Source]], out: Path, seed: int
+) -> dict[str, tuple[int, int]]:
+    """Writes the documents under `out`/<lang>/; returns every spliced sentence's sources."""
+    sources: dict[str, tuple[int, int]] = {}
+    for lang, doc_id, text, spliced in synthetic_documents(n, pools, seed):
         path = out / lang / f"{doc_id}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-        doc += 1
-    return written
+        sources |= spliced
+    return sources
 
 
 def build(n: int, seed: int) -> dict:
@@ -82,7 +157,7 @@ def build(n: int, seed: int) -> dict:
 
     import numpy as np
 
-    from assistant.answer.units import split_units
+    from assistant.answer.units import split_units, unit_key
     from assistant.embeddings import EmbeddingProvider, get_embedder
     from assistant.settings import Settings
     from assistant.store import open_store
@@ -100,42 +175,51 @@ def build(n: int, seed: int) -> dict:
     manifest = Manifest.load(settings.index_dir, store.collection_name)
     vectors = UnitVectors.load(settings.index_dir, store.collection_name)
     assert manifest is not None
+    row_of = {key: i for i, key in enumerate(vectors.keys)}
+    spliced: dict[str, tuple[int, int]] = {}
 
     class Recombined(EmbeddingProvider):
-        """Passages as the normalised mean of their sentences' stored real embeddings."""
+        """A passage as the normalised mean of the real embeddings of the sentences its spliced
+        sentences were cut from (each embedded once, at the real ingest): no model run."""
 
         name = embedder.name
 
         def __init__(self) -> None:
             self.fallback = 0
 
+        def _rows(self, text: str) -> list[int] | None:
+            rows: list[int] = []
+            key = unit_key(text)  # a unit on its own (the unit vectors) needs no splitting
+            units = [key] if key in spliced or key in row_of else None
+            for unit in units or [u.key for u in split_units(text)]:
+                if unit in spliced:
+                    rows.extend(spliced[unit])
+                elif (row := row_of.get(unit)) is not None:
+                    rows.append(row)
+                else:
+                    return None
+            return rows or None
+
         def embed_passages(self, texts: list[str]) -> np.ndarray:
-            rows = []
-            for text in texts:
-                keys = [u.key for u in split_units(text)] or ["-"]
-                missing = [k for k in keys if k not in vectors]
-                if missing:  # a sentence the splitter cut differently: embed it for real
+            out = np.empty((len(texts), vectors.matrix.shape[1]), dtype=np.float32)
+            for i, text in enumerate(texts):
+                rows = self._rows(text)
+                if rows is None:  # not a spliced or real sentence: embed it for real
                     self.fallback += 1
-                    rows.append(embedder.embed_passages([text])[0])
+                    out[i] = embedder.embed_passages([text])[0]
                     continue
-                mean = np.mean([vectors.get(k) for k in keys], axis=0)
-                rows.append(mean / max(float(np.linalg.norm(mean)), 1e-9))
-            return np.asarray(rows, dtype=np.float32).reshape(len(texts), -1)
+                mean = vectors.matrix[rows].mean(axis=0)
+                out[i] = mean / max(float(np.linalg.norm(mean)), 1e-9)
+            return out
 
         def embed_query_vector(self, text: str) -> np.ndarray:
             return embedder.embed_query_vector(text)
 
     synthetic = max(0, n - real.chunks)
     if synthetic:
-        pools: dict[str, list[tuple[str, str, str, str]]] = {}
-        for chunk in manifest.chunks:
-            for unit in split_units(chunk.text):
-                if unit.kind == "sentence" and unit.words >= 5 and unit.key in vectors:
-                    pools.setdefault(chunk.lang, []).append(
-                        (chunk.title, unit.heading, unit.text, chunk.url or "https://example.fi/")
-                    )
+        pools = sentence_pools(manifest.chunks, row_of)
         folder = settings.data_dir.parent / "synthetic"
-        _write_synthetic(synthetic, pools, folder, seed)
+        spliced.update(_write_synthetic(synthetic, pools, folder, seed))
         recombined = Recombined()
         t = time.perf_counter()
         report = Indexer(settings, recombined, store).run([folder])
@@ -146,6 +230,7 @@ def build(n: int, seed: int) -> dict:
             synthetic_ingest_s=ingest_s,
             ingest_chunks_per_s=report.embedded / ingest_s,
             recombined_fallbacks=recombined.fallback,
+            spliced_sentences=len(spliced),
         )
     else:  # the corpus alone: only a real (model-bound) ingest has a rate worth giving
         rate = real.embedded / real_s if real.embedded else None
@@ -189,6 +274,8 @@ def probe(rounds: int) -> dict:
             if round_ == 0:
                 answered += not answer.refused
                 if q.sources:
+                    # Synthetic documents are never gold: they only compete for the top 5.
+                    assert not any(s.startswith(SYNTHETIC_PREFIX) for s in q.sources)
                     gold += 1
                     hits += metrics.first_hit_rank([h.chunk.doc_id for h in found], q.sources) > 0
     return {
