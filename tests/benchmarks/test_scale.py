@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import re
 
+import numpy as np
 import pytest
 
 from assistant.answer.units import split_units
@@ -13,6 +14,7 @@ from benchmarks.scale import (
     SPLICE_MIN_WORDS,
     SYNTHETIC_PREFIX,
     Source,
+    combine,
     sentence_pools,
     splice,
     synthetic_documents,
@@ -82,3 +84,23 @@ def test_the_same_seed_gives_the_same_documents(corpus_pools):
     again = [text for _, _, text, _ in synthetic_documents(25, pools, seed=7)]
     other = [text for _, _, text, _ in synthetic_documents(25, pools, seed=8)]
     assert once == again and once != other
+
+
+@pytest.mark.parametrize("k", [1, 2, 4, 20])
+def test_combined_vectors_keep_the_real_ones_statistics(k):
+    """Vectors sharing a common direction, as embeddings do: a plain mean of many drifts to the
+    centroid; the combined vector stays as far from it as real ones are."""
+    rng = np.random.default_rng(k)
+    common = rng.normal(size=64)
+    real = 2.5 * common / np.linalg.norm(common) + rng.normal(size=(400, 64)) / 8
+    real /= np.linalg.norm(real, axis=1, keepdims=True)
+    centroid = real.mean(axis=0)
+    unit = centroid / np.linalg.norm(centroid)
+    picks = rng.integers(0, len(real), size=(300, k))
+    combined = np.array([combine(real[rows], centroid) for rows in picks])
+    assert np.allclose(np.linalg.norm(combined, axis=1), 1.0)
+    assert abs((combined @ unit).mean() - (real @ unit).mean()) < 0.01
+    plain = real[picks].mean(axis=1)
+    plain /= np.linalg.norm(plain, axis=1, keepdims=True)
+    if k >= 4:
+        assert (plain @ unit).mean() - (real @ unit).mean() > 0.02
