@@ -1,17 +1,20 @@
 """How ingest, search, answers and memory grow with the knowledge base: 1k, 10k, 100k chunks.
 
 `python benchmarks/scale.py --chunks N --json` builds a fresh index in a temporary DATA_DIR: the
-real corpus/ first (real embeddings), then synthetic documents whose sections recombine real corpus
-sentences, ingested through the real `Indexer` (loader, chunker, store, manifest, unit vectors).
-A synthetic chunk's vector is the normalised mean of its sentences' real embeddings (each sentence
-embedded once, at the real ingest), so synthetic chunks compete with the real ones for every query
+real corpus/ first (real embeddings), then synthetic documents whose sentences each splice parts of
+two real corpus sentences from two documents (never a whole real sentence, so a synthetic chunk
+never carries the fact a question asks about), ingested through the real `Indexer` (loader,
+chunker, store, manifest, unit vectors). Spliced sentences' and synthetic chunks' vectors are
+combined from the real embeddings of the sentences they were cut from (each sentence embedded once,
+at the real ingest; see `combine`), so synthetic chunks compete with the real ones for every query
 without a model run per chunk. Then a fresh process opens the index as the API does and asks the
 dev questions with the real query embedder (the pipeline has no answer cache). The last line of
 output is one JSON object. `--chroma-server` puts the vectors in a `chroma run` on a free loopback
 port instead of embedded Chroma; its memory counts in `peak_rss_mb`.
 
-`make bench-scale` runs 120 (the real corpus alone), 1k, 10k and 100k chunks and writes the "Scale"
-section of docs/BENCHMARKS.md and docs/scale.svg. Nothing here is asserted in tests.
+`make bench-scale` runs 120 (no more than the corpus: the real corpus alone), 1k, 10k and 100k
+chunks and writes the "Scale" section of docs/BENCHMARKS.md and docs/scale.svg. No figure here is
+asserted in tests; the generator is (tests/benchmarks/test_scale.py).
 """
 
 from __future__ import annotations
@@ -560,11 +563,15 @@ def _section(results: list[dict], plot: str) -> str:
         f"Measured by `benchmarks/scale.py` (`make bench-scale`) on {time.strftime('%Y-%m-%d')}, "
         f"{os.cpu_count()} cores shared with other work (load average in the table), Python "
         f"{platform.python_version()}, {results[0]['store']} Chroma. Each size is a fresh index: "
-        "the real corpus (real embeddings) plus synthetic chunks that recombine real corpus "
-        "sentences, each synthetic vector the normalised mean of its sentences' real embeddings, "
-        "ingested through the real indexer. The dev questions are asked once each, in a fresh "
-        "process with the real query embedder. Ingest of synthetic chunks runs no model (vectors "
-        "are combined), so its rate is that of loading, chunking, the store and the manifest; "
+        "the real corpus (real embeddings) plus synthetic chunks whose sentences each splice the "
+        "first part of one real corpus sentence to the last part of another (from another "
+        "document, same language), so no synthetic chunk holds a whole real sentence; a spliced "
+        "sentence's vector, and a synthetic chunk's, are combined from the real embeddings of the "
+        "sentences they were cut from (a mean whose spread about the corpus centroid is restored, "
+        "see `combine`), ingested through the real indexer. The dev questions are asked in a "
+        "fresh process with the real query embedder; synthetic documents never count as gold for "
+        "hit@5. Ingest of synthetic chunks runs no model (vectors are combined), so its rate is "
+        "that of loading, chunking, the store and the manifest; "
         "a real ingest is bound by the model (see the full ingest above).",
         "",
         head,
