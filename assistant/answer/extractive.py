@@ -165,14 +165,18 @@ class UnitRecall:
     units closest to the question over the whole index bring their chunks in beside the hits.
 
     Per question the cost must not be a Python loop over every unit (a million at 100,000
-    chunks): the vectors are one matrix per language (one BLAS product) and the units' terms a
-    sparse unit x term matrix, so term coverage costs what the question's terms' postings do.
+    chunks): the distinct units' vectors are one matrix per language (one BLAS product, still
+    linear in the units) and the units' terms a sparse unit x term matrix, so term coverage costs
+    what the question's terms' postings do.
     """
 
     def __init__(self, chunks: list[Chunk], vectors: UnitVectors) -> None:
         self._vocab: dict[str, int] = {}
         owners: dict[str, list[Chunk]] = {}
+        # A unit text in several chunks has one vector: it is multiplied once (rows by key).
+        rows: dict[str, dict[str, int]] = {}  # lang -> unit key -> row of its matrix
         vecs: dict[str, list[np.ndarray]] = {}
+        row_of: dict[str, list[int]] = {}  # lang -> per unit, its vector's row
         postings: dict[str, tuple[list[int], list[int]]] = {}  # lang -> (indptr, term ids)
         for chunk in chunks:
             for unit in split_units(chunk.text):
@@ -184,9 +188,14 @@ class UnitRecall:
                 ids.extend(self._vocab.setdefault(t, len(self._vocab)) for t in terms)
                 indptr.append(len(ids))
                 owners.setdefault(chunk.lang, []).append(chunk)
-                vecs.setdefault(chunk.lang, []).append(vec)
+                keys = rows.setdefault(chunk.lang, {})
+                if unit.key not in keys:
+                    keys[unit.key] = len(keys)
+                    vecs.setdefault(chunk.lang, []).append(vec)
+                row_of.setdefault(chunk.lang, []).append(keys[unit.key])
         self._chunks = owners
         self._matrix = {lang: np.vstack(items) for lang, items in vecs.items()}
+        self._row_of = {lang: np.asarray(items, dtype=np.int64) for lang, items in row_of.items()}
         self._terms = {
             lang: _unit_terms(indptr, ids, len(self._vocab))
             for lang, (indptr, ids) in postings.items()
@@ -210,7 +219,8 @@ class UnitRecall:
         if matrix is None or n <= 0:
             return []
         qtotal = sum(qterms.values()) or 1.0
-        scores = matrix @ qvec + 0.12 * self.coverage(qterms, lang) / qtotal
+        dense = (matrix @ qvec)[self._row_of[lang]]
+        scores = dense + 0.12 * self.coverage(qterms, lang) / qtotal
         owners = self._chunks[lang]
         out: dict[str, Chunk] = {}
         for i in _best_first(scores, n):
