@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -152,26 +152,66 @@ def _context(chunk: Chunk, unit: Unit) -> str:
     return f"{path} {unit.heading} {unit.text}"
 
 
+# Up to this many units (a language's) every unit's score is sorted, in the order the ranking has
+# always had for equal scores; above it only the best are (see `UnitRecall.chunks`).
+RECALL_FULL_SORT_MAX = 4096
+
+
 class UnitRecall:
     """Every answer unit of the index, by language, scored as a candidate is.
 
     Chunks are bounded by source markers, so many hold a paragraph or a sentence: a chunk's own
     rank then says little, and the sentence that answers can sit in a chunk ranked tenth. The
     units closest to the question over the whole index bring their chunks in beside the hits.
+
+    Per question the cost must not be a Python loop over every unit (a million at 100,000
+    chunks): the distinct units' vectors are one matrix per language (one BLAS product, still
+    linear in the units) and the units' terms a sparse unit x term matrix, so term coverage costs
+    what the question's terms' postings do.
     """
 
     def __init__(self, chunks: list[Chunk], vectors: UnitVectors) -> None:
-        rows: dict[str, list[tuple[Chunk, np.ndarray, frozenset[str]]]] = {}
+        self._vocab: dict[str, int] = {}
+        owners: dict[str, list[Chunk]] = {}
+        # A unit text in several chunks has one vector: it is multiplied once (rows by key).
+        rows: dict[str, dict[str, int]] = {}  # lang -> unit key -> row of its matrix
+        vecs: dict[str, list[np.ndarray]] = {}
+        row_of: dict[str, list[int]] = {}  # lang -> per unit, its vector's row
+        postings: dict[str, tuple[list[int], list[int]]] = {}  # lang -> (indptr, term ids)
         for chunk in chunks:
             for unit in split_units(chunk.text):
                 vec = vectors.get(unit.key)
                 if vec is None:
                     continue
-                terms = frozenset(tokenize(_context(chunk, unit), chunk.lang))
-                rows.setdefault(chunk.lang, []).append((chunk, vec, terms))
-        self._chunks = {lang: [r[0] for r in items] for lang, items in rows.items()}
-        self._terms = {lang: [r[2] for r in items] for lang, items in rows.items()}
-        self._matrix = {lang: np.vstack([r[1] for r in items]) for lang, items in rows.items()}
+                terms = set(tokenize(_context(chunk, unit), chunk.lang))
+                indptr, ids = postings.setdefault(chunk.lang, ([0], []))
+                ids.extend(self._vocab.setdefault(t, len(self._vocab)) for t in terms)
+                indptr.append(len(ids))
+                owners.setdefault(chunk.lang, []).append(chunk)
+                keys = rows.setdefault(chunk.lang, {})
+                if unit.key not in keys:
+                    keys[unit.key] = len(keys)
+                    vecs.setdefault(chunk.lang, []).append(vec)
+                row_of.setdefault(chunk.lang, []).append(keys[unit.key])
+        self._chunks = owners
+        self._matrix = {lang: np.vstack(items) for lang, items in vecs.items()}
+        self._row_of = {lang: np.asarray(items, dtype=np.int64) for lang, items in row_of.items()}
+        self._terms = {
+            lang: _unit_terms(indptr, ids, len(self._vocab))
+            for lang, (indptr, ids) in postings.items()
+        }
+
+    def coverage(self, qterms: dict[str, float], lang: str) -> np.ndarray:
+        """Per unit in `lang`, the summed weight of the question's terms it holds (in the
+        question's term order, so the sums are the floats a per-unit loop would give)."""
+        terms = self._terms.get(lang)
+        if terms is None:
+            return np.zeros(0)
+        cols = [(self._vocab[t], w) for t, w in qterms.items() if t in self._vocab]
+        if not cols:
+            return np.zeros(terms.shape[0])
+        ids, weights = zip(*cols, strict=True)
+        return terms[:, list(ids)] @ np.asarray(weights, dtype=np.float64)
 
     def chunks(self, qvec: np.ndarray, qterms: dict[str, float], lang: str, n: int) -> list[Chunk]:
         """The chunks of the `n` best units in `lang` (dense similarity plus term coverage)."""
@@ -179,18 +219,47 @@ class UnitRecall:
         if matrix is None or n <= 0:
             return []
         qtotal = sum(qterms.values()) or 1.0
-        dense = matrix @ qvec
-        coverage = np.array(
-            [sum(w for t, w in qterms.items() if t in terms) for terms in self._terms[lang]]
-        )
-        scores = dense + 0.12 * coverage / qtotal
+        dense = (matrix @ qvec)[self._row_of[lang]]
+        scores = dense + 0.12 * self.coverage(qterms, lang) / qtotal
+        owners = self._chunks[lang]
         out: dict[str, Chunk] = {}
-        for i in np.argsort(-scores):
-            chunk = self._chunks[lang][int(i)]
+        for i in _best_first(scores, n):
+            chunk = owners[int(i)]
             out.setdefault(chunk.chunk_id, chunk)
             if len(out) >= n:
                 break
         return list(out.values())
+
+
+def _unit_terms(indptr: list[int], ids: list[int], vocabulary: int):
+    """A units x terms 0/1 matrix, by column (a question selects its terms' columns)."""
+    from scipy.sparse import csr_matrix
+
+    data = np.ones(len(ids), dtype=np.int8)  # 0/1: products with weights are exact
+    shape = (len(indptr) - 1, vocabulary)
+    matrix = csr_matrix((data, np.asarray(ids, dtype=np.int32), np.asarray(indptr)), shape=shape)
+    return matrix.tocsc()
+
+
+def _best_first(scores: np.ndarray, n: int) -> Iterator[int]:
+    """Positions by descending score. Small arrays are sorted whole, as always; large ones give
+    their best few by a partial sort (ties by position), more only if the caller reads on (the
+    best `n` distinct chunks may need more units than `n` when a chunk has several)."""
+    if len(scores) <= RECALL_FULL_SORT_MAX:
+        yield from (int(i) for i in np.argsort(-scores))
+        return
+    given = 0
+    want = min(len(scores), 16 * max(n, 1))
+    while given < len(scores):
+        if want >= len(scores):
+            rest = np.arange(len(scores))
+        else:
+            cut = scores[np.argpartition(-scores, want - 1)[want - 1]]
+            rest = np.flatnonzero(scores >= cut)
+        order = rest[np.lexsort((rest, -scores[rest]))]
+        yield from (int(i) for i in order[given:])
+        given = len(order)
+        want *= 8
 
 
 class ExtractiveAnswerer:
