@@ -88,7 +88,7 @@ def rewrite(question: str, history: list[Turn], lang: str, weights: TermWeights)
             return f"{question} {names[0]}"
     if FOLLOW_UP.search(question) or len(question.split()) <= 4:
         own = [
-            t for t, w in weights.weighted(question, lang).items() if weights.known(t) and w > 2.5
+            t for t, w in weights.content(question, lang).items() if weights.known(t) and w > 2.5
         ]
         if len(own) < 2:
             return f"{question} {last_question}".strip()
