@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant import bounds, languages, textregex
+from assistant import bounds, languages, packs, textregex
 from assistant.answer import followup, guard
 from assistant.answer.analysis import PERSONAS, QuestionKind, analyse, has_evidence
 from assistant.answer.extractive import Candidate, ExtractiveAnswerer, TermWeights, UnitRecall
@@ -97,6 +97,7 @@ class Assistant:
         llm: LLMAnswerer | None = None,
     ) -> None:
         self.settings = settings
+        packs.use_settings(settings)  # the languages served: shipped packs and EXTRA_PACKS_DIRS
         self.llm = llm
         self.embedder = embedder
         self.store = store
