@@ -142,6 +142,13 @@ class FollowUpWords(_Strict):
     conjunctions: list[_Word] = []  # the "and" before a list's last item
 
 
+class FunctionWords(_Strict):
+    """Whole words that carry no topic: left out of a question's content terms."""
+
+    stop: list[_Word] = []  # question and function words ("what", "kuka", "vad")
+    copulas: list[_Word] = []  # "X is ...": what comes before names the thing defined
+
+
 class Patterns(_Strict):
     """Regex fragments of the rule-based question analysis (assistant/answer/analysis.py).
 
@@ -164,6 +171,7 @@ class Words(_Strict):
 
     language: LanguageInfo
     follow_up: FollowUpWords = FollowUpWords()
+    function_words: FunctionWords = FunctionWords()
     patterns: Patterns = Patterns()
 
 

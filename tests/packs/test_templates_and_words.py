@@ -285,3 +285,22 @@ def test_served_languages_follow_the_active_packs(tmp_path: Path) -> None:
     finally:
         packs.use(before)
     assert "de" not in LANGS
+
+
+@pytest.mark.parametrize("lang", SHIPPED)
+def test_function_words_are_the_lists_the_engine_uses_today(lang: str) -> None:
+    """The packs' stop words equal the libraries' lists extractive.py reads, so reading them from
+    the pack instead (the next step) changes no answer."""
+    from assistant.answer.extractive import _stop_words
+
+    words = load_pack(PACKS_DIR / lang).words
+    assert words is not None
+    assert frozenset(words.function_words.stop) == _stop_words(lang)
+    assert len(words.function_words.stop) == len(set(words.function_words.stop))
+
+
+def test_copulas_are_the_words_extractive_py_defines_by() -> None:
+    from assistant.answer.extractive import _COPULA
+
+    copulas = [w for lang in SHIPPED for w in pack_set().words(lang).function_words.copulas]
+    assert _COPULA.pattern == rf"\s(?:{'|'.join(copulas)})\s"
