@@ -7,15 +7,20 @@ from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, GetCoreSchemaHandler, GetJsonSchemaHandler, model_validator
-from pydantic_core import CoreSchema, core_schema
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from assistant import packs
 
 
 def _served(code: str) -> str:
-    if code not in packs.active().packs:
-        served = ", ".join(packs.active().languages)
-        raise ValueError(f"no language pack serves {code!r} (served: {served})")
+    """The code itself when a pack serves it; else the error a Literal of the codes would give."""
+    served = packs.active().languages
+    if code not in served:
+        quoted = [f"'{lang}'" for lang in served]
+        expected = " or ".join([", ".join(quoted[:-1]), quoted[-1]] if len(quoted) > 1 else quoted)
+        raise PydanticCustomError(
+            "literal_error", "Input should be {expected}", {"expected": expected}
+        )
     return code
 
 
