@@ -116,6 +116,7 @@ class _Strict(BaseModel):
 
 
 _Fragment = Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS)]
+_Phrase = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[^\n]+$")]
 _Word = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[^\s|\\()\[\]{}]+$")]
 ExpectKind = Literal["email", "phone", "time", "amount", "date"]
 Persona = Literal["company", "expert", "public"]
@@ -140,6 +141,13 @@ class FollowUpWords(_Strict):
     person_pronouns: list[_Word] = []  # "her phone" takes the person the last answer named
     enumeration_leads: list[_Word] = []  # "X are A, B and C": the verb that opens a list
     conjunctions: list[_Word] = []  # the "and" before a list's last item
+
+
+class SentenceWords(_Strict):
+    """How the language's sentences are cut into answer units (assistant/answer/units.py)."""
+
+    abbreviations: list[_Word] = []  # "t.ex." followed by a capital does not end a sentence
+    lead_ins: list[_Phrase] = []  # "... as follows." announces a list: kept with what follows
 
 
 class FunctionWords(_Strict):
@@ -172,6 +180,7 @@ class Words(_Strict):
     language: LanguageInfo
     follow_up: FollowUpWords = FollowUpWords()
     function_words: FunctionWords = FunctionWords()
+    sentences: SentenceWords = SentenceWords()
     patterns: Patterns = Patterns()
 
 

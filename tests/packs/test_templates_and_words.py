@@ -304,3 +304,22 @@ def test_copulas_are_the_words_extractive_py_defines_by() -> None:
 
     copulas = [w for lang in SHIPPED for w in pack_set().words(lang).function_words.copulas]
     assert _COPULA.pattern == rf"\s(?:{'|'.join(copulas)})\s"
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "sentences"),
+    [
+        ("en", "Ask e.g. Anna about it. She knows.", 2),
+        ("fi", "Kysy esim. Annalta. Hän tietää.", 2),
+        ("sv", "Fråga t.ex. Anna om det. Hon vet.", 2),
+        ("en", "The areas are as follows. Health. Energy.", 1),
+        ("fi", "Alueet ovat seuraavat. Terveys. Energia.", 1),
+        ("sv", "Områdena är följande. Hälsa. Energi.", 1),
+    ],
+)
+def test_sentence_words_cut_units_per_language(lang: str, text: str, sentences: int) -> None:
+    from assistant.answer.units import split_units
+
+    units = split_units(text)
+    assert len(units) == sentences, (lang, [u.text for u in units])
+    assert units[0].text.startswith(text.split(".")[0])
