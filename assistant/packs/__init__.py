@@ -143,6 +143,25 @@ class FollowUpWords(_Strict):
     conjunctions: list[_Word] = []  # the "and" before a list's last item
 
 
+class GuardWords(_Strict):
+    """Instructions addressed to a model, in documents and LLM replies (assistant/answer/guard.py).
+
+    Regex fragments, matched case-insensitively; "{qualifiers}" in one stands for any run of every
+    served pack's qualifier words ("ignore all previous instructions").
+    """
+
+    qualifiers: list[_Word] = []
+    instructions: list[_Fragment] = []
+
+
+QUALIFIERS = "{qualifiers}"
+
+
+def qualifiers_group(words: Iterable[str]) -> str:
+    """The regex a fragment's "{qualifiers}" becomes: any run of the words, each with its space."""
+    return "(?:" + "|".join(f"{textregex.escape(w)} " for w in words) + ")*"
+
+
 class SentenceWords(_Strict):
     """How the language's sentences are cut into answer units (assistant/answer/units.py)."""
 
@@ -181,6 +200,7 @@ class Words(_Strict):
     follow_up: FollowUpWords = FollowUpWords()
     function_words: FunctionWords = FunctionWords()
     sentences: SentenceWords = SentenceWords()
+    guard: GuardWords = GuardWords()
     patterns: Patterns = Patterns()
 
 
@@ -300,7 +320,10 @@ def _fragments(words: Words) -> dict[str, list[str]]:
     }
     for name, group in (("expects", p.expects), ("personas", p.personas), ("ordinals", p.ordinals)):
         sections.update({f"{name}.{key}": items for key, items in group.items()})
-    return {f"patterns.{key}": items for key, items in sections.items()}
+    out = {f"patterns.{key}": items for key, items in sections.items()}
+    own = qualifiers_group(words.guard.qualifiers)
+    out["guard.instructions"] = [f.replace(QUALIFIERS, own) for f in words.guard.instructions]
+    return out
 
 
 def _load_words(file: Path) -> Words:
