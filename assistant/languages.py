@@ -71,9 +71,10 @@ def detect(text: str, min_words: int = 3, min_confidence: float = 0.6) -> str | 
     return best if scores[best] >= min_confidence else None
 
 
-def detect_or(text: str, fallback: str = "en") -> str:
-    """The detected language, else the fallback: for documents, which are always long enough."""
-    return detect(text, min_words=1, min_confidence=0.0) or fallback
+def detect_or(text: str, fallback: str | None = None) -> str:
+    """The detected language, else the fallback (the default language): for documents, which are
+    always long enough."""
+    return detect(text, min_words=1, min_confidence=0.0) or fallback or packs.active().default
 
 
 def normalise(code: str | None) -> str | None:
@@ -107,10 +108,10 @@ def resolve(
     explicit: str | None = None,
     conversation: str | None = None,
     client: str | None = None,
-    default: str = "en",
+    default: str | None = None,
 ) -> str:
     """Pick the answer language: explicit choice, detected, conversation, client, default."""
     for candidate in (explicit, detected, conversation, client):
         if (lang := normalise(candidate)) is not None:
             return lang
-    return default
+    return default or packs.active().default

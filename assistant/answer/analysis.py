@@ -33,6 +33,8 @@ class PackPattern:
         self.name = name
         self._fragments = fragments
         self._extra = extra
+        # The pack set the pattern was last built for, and the pattern (a pair, swapped whole).
+        self._built: tuple[PackSet, Pattern] | None = None
 
     def _build(self, pack_set: PackSet) -> Pattern:
         parts = [f for words in pack_set.all_words() for f in self._fragments(words.patterns)]
@@ -41,7 +43,11 @@ class PackPattern:
 
     @property
     def compiled(self) -> Pattern:
-        return packs.active().derived(f"analysis:{self.name}", self._build)
+        pack_set = packs.active()
+        built = self._built
+        if built is None or built[0] is not pack_set:
+            built = self._built = (pack_set, self._build(pack_set))
+        return built[1]
 
     def search(self, text: str) -> Match | None:
         return self.compiled.search(text)
