@@ -1,6 +1,9 @@
-"""Language identification for en/fi/sv, and the rule for when detection is unsure.
+"""Language identification among the served languages, and the rule for when detection is unsure.
 
-lingua, restricted to the three languages, is right on almost every sentence but labels bare names
+Which languages those are, and lingua's name for each, come from the language packs (words.yaml),
+so a fourth pack is detected without a code edit.
+
+lingua, restricted to the served languages, is right on almost every sentence but labels bare names
 ("AuroraAI", "EURA 2021") by the name's origin; so a short or low-confidence text yields `None` and
 the caller falls back: explicit choice, then the conversation, then the client, then the default.
 """
@@ -9,35 +12,45 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from assistant import textregex
-from assistant.schema import LANGS
+from assistant import packs, textregex
 
 _WORD = textregex.compile(r"[^\W\d_]+")
 
 
-@lru_cache(maxsize=1)
-def _detector():
+def _codes() -> dict[str, str]:
+    """lingua's name of each served language -> its code ("FINNISH" -> "fi")."""
+    pack_set = packs.active()
+    return {pack_set.words(lang).language.lingua: lang for lang in pack_set.languages}
+
+
+@lru_cache(maxsize=4)
+def _build_detector(names: tuple[str, ...]):
     from lingua import Language, LanguageDetectorBuilder
 
-    return (
-        LanguageDetectorBuilder.from_languages(Language.ENGLISH, Language.FINNISH, Language.SWEDISH)
-        .with_preloaded_language_models()
-        .build()
-    )
+    chosen = [getattr(Language, name) for name in names]
+    if len(chosen) == 1:  # lingua needs two; a one-language deployment asks about none
+        return None
+    return LanguageDetectorBuilder.from_languages(*chosen).with_preloaded_language_models().build()
 
 
-_CODES = {"ENGLISH": "en", "FINNISH": "fi", "SWEDISH": "sv"}
+def _detector():
+    return _build_detector(tuple(_codes()))
 
 
 def warm_up() -> None:
     """Load lingua's models now (~0.6 s) instead of on the first question."""
-    _detector().detect_language_of("warm up")
+    if (detector := _detector()) is not None:
+        detector.detect_language_of("warm up")
 
 
 def confidences(text: str) -> dict[str, float]:
-    """lingua's confidence for each of en/fi/sv."""
-    values = _detector().compute_language_confidence_values(text)
-    return {_CODES[v.language.name]: float(v.value) for v in values}
+    """lingua's confidence for each served language."""
+    codes = _codes()
+    detector = _detector()
+    if detector is None:
+        return dict.fromkeys(codes.values(), 1.0)
+    values = detector.compute_language_confidence_values(text)
+    return {codes[v.language.name]: float(v.value) for v in values}
 
 
 @textregex.text_function()
@@ -58,21 +71,22 @@ def detect(text: str, min_words: int = 3, min_confidence: float = 0.6) -> str | 
     return best if scores[best] >= min_confidence else None
 
 
-def detect_or(text: str, fallback: str = "en") -> str:
-    """The detected language, else the fallback: for documents, which are always long enough."""
-    return detect(text, min_words=1, min_confidence=0.0) or fallback
+def detect_or(text: str, fallback: str | None = None) -> str:
+    """The detected language, else the fallback (the default language): for documents, which are
+    always long enough."""
+    return detect(text, min_words=1, min_confidence=0.0) or fallback or packs.active().default
 
 
 def normalise(code: str | None) -> str | None:
-    """'fi-FI', 'sv_SE', 'EN' -> 'fi', 'sv', 'en'; anything else -> None."""
+    """'fi-FI', 'sv_SE', 'EN' -> 'fi', 'sv', 'en'; a language no pack serves -> None."""
     if not code:
         return None
     short = code.strip().lower().replace("_", "-").split("-")[0]
-    return short if short in LANGS else None
+    return short if short in packs.active().packs else None
 
 
 def from_accept_language(header: str | None) -> str | None:
-    """The first of en/fi/sv in an Accept-Language header, by its q-order."""
+    """The first served language in an Accept-Language header, by its q-order."""
     if not header:
         return None
     ranked = []
@@ -94,10 +108,10 @@ def resolve(
     explicit: str | None = None,
     conversation: str | None = None,
     client: str | None = None,
-    default: str = "en",
+    default: str | None = None,
 ) -> str:
     """Pick the answer language: explicit choice, detected, conversation, client, default."""
     for candidate in (explicit, detected, conversation, client):
         if (lang := normalise(candidate)) is not None:
             return lang
-    return default
+    return default or packs.active().default

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant import bounds, languages
+from assistant import bounds, languages, packs
 from assistant.answer.analysis import analyse
 from assistant.answer.extractive import ExtractiveAnswerer, TermWeights, UnitRecall
 from assistant.answer.llm import LLMAnswerer
@@ -71,6 +71,7 @@ class Assistant:
         records: IndexRecords | None = None,
     ) -> None:
         self.settings = settings
+        packs.use_settings(settings)  # the languages served: shipped packs and EXTRA_PACKS_DIRS
         self.llm = llm
         self.embedder = embedder
         self.store = store

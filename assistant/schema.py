@@ -3,12 +3,47 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, GetCoreSchemaHandler, GetJsonSchemaHandler, model_validator
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
-Lang = Literal["en", "fi", "sv"]
-LANGS: tuple[str, ...] = ("en", "fi", "sv")
+from assistant import packs
+
+
+def _served(code: str) -> str:
+    """The code itself when a pack serves it; else the error a Literal of the codes would give."""
+    served = packs.active().languages
+    if code not in served:
+        quoted = [f"'{lang}'" for lang in served]
+        expected = " or ".join([", ".join(quoted[:-1]), quoted[-1]] if len(quoted) > 1 else quoted)
+        raise PydanticCustomError(
+            "literal_error", "Input should be {expected}", {"expected": expected}
+        )
+    return code
+
+
+class _ServedLanguage:
+    """A language code that a language pack serves, checked when it is read; the JSON schema
+    lists the served codes as its enum (taken when the schema is built)."""
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(_served, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        json_schema = handler(schema)
+        json_schema["enum"] = list(packs.active().languages)
+        return json_schema
+
+
+# The served languages come from the packs (assistant/packs), never from a list in code.
+Lang = Annotated[str, _ServedLanguage()]
+LANGS: Sequence[str] = packs.LANGUAGES
 
 
 class Turn(BaseModel):

@@ -13,7 +13,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-Lang = Literal["en", "fi", "sv"]
+# A language code; which ones are served comes from the language packs (assistant/packs).
+Lang = Annotated[str, Field(pattern=r"^[a-z]{2,3}$")]
 
 
 class Settings(BaseSettings):
@@ -301,7 +302,16 @@ class Settings(BaseSettings):
         ),
     )
 
-    @field_validator("extra_docs_dirs", "cors_origins", mode="before")
+    # --- language packs (issue 12: language knowledge is data) ---
+    extra_packs_dirs: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "More folders of language packs beside assistant/packs/ (comma-separated; one "
+            "subdirectory per language, e.g. de/): a language is served when a pack gives it."
+        ),
+    )
+
+    @field_validator("extra_docs_dirs", "cors_origins", "extra_packs_dirs", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         """Lists come from the environment as comma-separated text."""

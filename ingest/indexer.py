@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assistant import packs
 from assistant.answer.units import split_units, unit_key
 from assistant.embeddings import EmbeddingProvider, get_embedder
 from assistant.schema import Chunk
@@ -118,6 +119,7 @@ class Indexer:
         store: VectorStore | None = None,
     ) -> None:
         self.settings = settings
+        packs.use_settings(settings)  # a document's language must be one a pack serves
         self.embedder = embedder or get_embedder(settings)
         self.store = store or open_store(settings, self.embedder.name)
         self.records: IndexRecords = open_index_records(settings, self.store)

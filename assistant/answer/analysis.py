@@ -1,4 +1,4 @@
-"""What a question asks for, told from its words in en/fi/sv without an LLM.
+"""What a question asks for, told from its words without an LLM.
 
 - the kind of answer it expects (a date, an amount, a person, a place, a time, a phone number, an
   e-mail address), so the answer step can check that the evidence holds that kind of fact;
@@ -6,74 +6,80 @@
 - whether it tries to override the assistant's instructions;
 - who is asking (a company, a public organisation, an international expert), for the next step;
 - whether it is about calls and funding (answers end with a reminder to check the call notice).
+
+The words are the language packs' (`patterns` in each words.yaml): every served language's
+fragments are joined into one pattern per rule, so a question is analysed by all languages' words,
+and a fourth pack adds its own without a code edit. Only the patterns that recognise facts in
+evidence (EVIDENCE) and language-neutral ones (a year) stay in code.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
-from assistant import textregex
-from assistant.textregex import Pattern
+from assistant import packs, textregex
+from assistant.packs import PackSet, Patterns
+from assistant.textregex import Match, Pattern
 
 
-def _rx(*patterns: str) -> Pattern:
-    return textregex.compile("|".join(patterns), textregex.IGNORECASE)
+class PackPattern:
+    """One rule's pattern, joined from the active packs' fragments when first used with them.
+
+    Built lazily so the packs a deployment serves (EXTRA_PACKS_DIRS) are the ones it sees.
+    """
+
+    def __init__(self, name: str, fragments: Callable[[Patterns], list[str]], *extra: str) -> None:
+        self.name = name
+        self._fragments = fragments
+        self._extra = extra
+        # The pack set the pattern was last built for, and the pattern (a pair, swapped whole).
+        self._built: tuple[PackSet, Pattern] | None = None
+
+    def _build(self, pack_set: PackSet) -> Pattern:
+        parts = [f for words in pack_set.all_words() for f in self._fragments(words.patterns)]
+        # (?!) matches nothing: a rule no served language gives words for never fires.
+        return textregex.compile("|".join([*parts, *self._extra]) or "(?!)", textregex.IGNORECASE)
+
+    @property
+    def compiled(self) -> Pattern:
+        pack_set = packs.active()
+        built = self._built
+        if built is None or built[0] is not pack_set:
+            built = self._built = (pack_set, self._build(pack_set))
+        return built[1]
+
+    def search(self, text: str) -> Match | None:
+        return self.compiled.search(text)
+
+    @property
+    def pattern(self) -> str:
+        return self.compiled.pattern
 
 
-# The kind of answer a question expects, and how to recognise that kind of fact in evidence.
-EXPECTS: dict[str, Pattern] = {
-    "email": _rx(r"\be-?mail", r"sähköpost", r"\be-?post", r"mejl"),
-    "phone": _rx(
-        r"\bphone",
-        r"telephone",
-        r"\bcall (?:her|him|them)\b",
-        r"puhelin",
-        r"\bsoitta",
-        r"telefon",
-        r"\bnumero",
-        r"\bnummer",
-    ),
-    "time": _rx(
-        r"opening hours",
-        r"office hours",
-        r"what time",
-        r"aukiolo",
-        r"aukeaa",
-        r"kello",
-        r"öppettid",
-        r"vilken tid",
-        r"\bklockan",
-    ),
-    "amount": _rx(
-        r"how much",
-        r"amount",
-        r"\bbudget",
-        r"how many euros",
-        r"\beuros?\b",
-        r"paljonko",
-        r"kuinka paljon",
-        r"\bsumma",
-        r"\bbudjet",
-        r"euroa\b",
-        r"hur mycket",
-        r"belopp",
-        r"\bsumman?\b",
-    ),
-    "date": _rx(
-        r"\bwhen\b",
-        r"deadline",
-        r"closing date",
-        r"\bdate\b",
-        r"milloin",
-        r"määräaika",
-        r"päivämäärä",
-        r"mihin mennessä",
-        r"\bnär\b",
-        r"sista (?:ansöknings)?dag",
-        r"datum",
-        r"tidsfrist",
-    ),
-}
+class _PatternTable(Mapping[str, PackPattern]):
+    """Named rules in a fixed order (the first match wins where order matters)."""
+
+    def __init__(self, table: dict[str, PackPattern]) -> None:
+        self._table = table
+
+    def __getitem__(self, key: str) -> PackPattern:
+        return self._table[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table)
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+
+# The kind of answer a question expects (first match in this order wins).
+EXPECTS: Mapping[str, PackPattern] = _PatternTable(
+    {
+        kind: PackPattern(f"expects.{kind}", lambda p, kind=kind: p.expects.get(kind, []))
+        for kind in packs.EXPECT_KINDS
+    }
+)
 
 EVIDENCE: dict[str, Pattern] = {
     # (?<!...): an address starts where a word does; without it one long token was rescanned from
@@ -92,165 +98,21 @@ EVIDENCE: dict[str, Pattern] = {
 }
 
 # Sentences about the document itself ("The sections below cover ...") are never an answer.
-META = _rx(
-    r"\bthis document\b",
-    r"\bthe sections below\b",
-    r"\bheadings below\b",
-    r"\btämä asiakirja\b",
-    r"\balla olevat\b",
-    r"\bseuraavat osiot\b",
-    r"\bdet här dokumentet\b",
-    r"\bdokumentet (?:förklarar|beskriver)\b",
-    r"\bnedan\b",
+META = PackPattern("meta", lambda p: p.meta)
+# A year after the documents' own (language-neutral, so it stays here).
+FUTURE = PackPattern("future", lambda p: p.future, r"\b20(?:2[6-9]|3\d)\b")
+INJECTION = PackPattern("injection", lambda p: p.injection)
+PERSONAS: Mapping[str, PackPattern] = _PatternTable(
+    {
+        name: PackPattern(f"personas.{name}", lambda p, name=name: p.personas.get(name, []))
+        for name in packs.PERSONAS
+    }
 )
-
-FUTURE = _rx(
-    r"\bnext\b",
-    r"upcoming",
-    r"\bcurrent(?:ly)?\b",
-    r"\bnow\b",
-    r"\bopen now\b",
-    r"this year",
-    r"\b20(?:2[6-9]|3\d)\b",
-    r"seuraava",
-    r"tuleva",
-    r"nykyi",
-    r"\bnyt\b",
-    r"tänä vuonna",
-    r"parhaillaan",
-    r"\bnästa\b",
-    r"kommande",
-    r"aktuell",
-    r"\bnu\b",
-    r"i år",
-    r"för närvarande",
-)
-
-INJECTION = _rx(
-    r"ignore (?:all |any |the |your )?(?:previous |prior |above )?(?:instructions|rules|prompt)",
-    r"disregard (?:the |your |all )?(?:previous |above )?(?:instructions|rules)",
-    r"forget (?:your|all|the) (?:instructions|rules)",
-    r"system prompt",
-    r"you are now\b",
-    r"pretend (?:to be|you are)",
-    r"\bmake (?:something |it |one )?up\b",
-    r"\binvent (?:a|an|one)\b",
-    r"forget the documents",
-    r"\bkeksi\w*",
-    r"unohda asiakirjat",
-    r"\bhitta på\b",
-    r"glöm dokumenten",
-    r"act as\b",
-    r"jailbreak",
-    r"developer mode",
-    r"unohda (?:aiemmat |kaikki )?(?:ohjeet|ohjeesi|säännöt)",
-    r"älä välitä ohjeista",
-    r"ohita (?:aiemmat )?ohjeet",
-    r"järjestelmäkehote",
-    r"ignorera (?:alla |tidigare |dina )?(?:instruktioner|instruktionerna|regler)",
-    r"glöm (?:dina|alla) (?:instruktioner|regler)",
-    r"systemprompt",
-)
-
-PERSONAS: dict[str, Pattern] = {
-    "company": _rx(
-        r"\bstart-?ups?\b",
-        r"\bmy (?:company|firm|business|product)",
-        r"\bour (?:company|firm|business|product)",
-        r"\bcompany\b",
-        r"\bsmes?\b",
-        r"entrepreneur",
-        r"yritykse",
-        r"yritys",
-        r"\byrittäj",
-        r"startup-?yritys",
-        r"\bföretag",
-        r"\bmitt bolag",
-        r"\bvårt bolag",
-        r"företagare",
-    ),
-    "expert": _rx(
-        r"international (?:expert|talent|student|researcher)",
-        r"moving to (?:tampere|finland)",
-        r"move to (?:tampere|finland)",
-        r"relocat",
-        r"\bexpat",
-        r"work permit",
-        r"foreign",
-        r"kansainväli(?:nen|set) (?:osaaja|asiantuntija)",
-        r"muuttaa tampereelle",
-        r"muutan",
-        r"internationell (?:expert|talang)",
-        r"internationella experter",
-        r"flytta(?:r)? till (?:tammerfors|finland)",
-    ),
-    "public": _rx(
-        r"municipalit",
-        r"\bmunicipal\b",
-        r"universit",
-        r"\bassociation",
-        r"public (?:organi[sz]ation|body|sector)",
-        r"\bkunta",
-        r"kunnan",
-        r"yliopisto",
-        r"korkeakoulu",
-        r"yhdistys",
-        r"julkinen organisaatio",
-        r"\bkommun",
-        r"universitet",
-        r"högskola",
-        r"\bförening",
-        r"offentlig organisation",
-    ),
-}
-
-FUNDING = _rx(
-    r"\bmoney\b",
-    r"\brahaa?\b",
-    r"\bpengar\b",
-    r"fund",
-    r"financ",
-    r"\bgrant",
-    r"\bcall\b",
-    r"\bcalls\b",
-    r"apply",
-    r"applica",
-    r"erdf",
-    r"eura",
-    r"co-?financ",
-    r"rahoit",
-    r"\bhaku",
-    r"hake",
-    r"hakemu",
-    r"avustu",
-    r"eakr",
-    r"omarahoit",
-    r"finansier",
-    r"utlysning",
-    r"ansök",
-    r"\beruf\b",
-    r"bidrag",
-    r"stöd",
-)
-
-FOLLOW_UP = _rx(
-    r"\b(?:he|she|it|they|them|his|her|hers|its|their|this|that|those|these)\b",
-    r"\bthe (?:first|second|third|fourth|last) one\b",
-    r"\b(?:tell me more|more about|what about|and the)\b",
-    r"\b(?:hän|hänen|häntä|hänelle|se|sen|sitä|siitä|ne|niiden|niistä|niitä|tämä|tämän|tästä|tuo|tuosta)\b",
-    r"\b(?:ensimmäi|toise|toinen|kolmas|kolmanne|viimei)\w*",
-    r"\b(?:entä|kerro lisää|lisää)\b",
-    r"\b(?:han|hon|hans|hennes|hen|den|det|dess|de|dem|deras|denna|detta)\b",
-    r"\b(?:första|andra|tredje|sista)\b",
-    r"\b(?:berätta mer|mer om|och den)\b",
-)
-
-ORDINALS: dict[int, Pattern] = {
-    1: _rx(r"\bfirst\b", r"ensimmäi", r"\bförsta\b"),
-    2: _rx(r"\bsecond\b", r"\btoi(?:nen|sesta|sen|sta)\b", r"\bandra\b"),
-    3: _rx(r"\bthird\b", r"\bkolma(?:s|nnesta|nnen|tta)\b", r"\btredje\b"),
-    4: _rx(r"\bfourth\b", r"\bneljä(?:s|nnestä|nnen)\b", r"\bfjärde\b"),
-    -1: _rx(r"\blast\b", r"viimei", r"\bsista\b"),
+FUNDING = PackPattern("funding", lambda p: p.funding)
+FOLLOW_UP = PackPattern("follow_up", lambda p: p.follow_up)
+ORDINALS: dict[int, PackPattern] = {
+    position: PackPattern(f"ordinals.{name}", lambda p, name=name: p.ordinals.get(name, []))
+    for name, position in packs.ORDINALS.items()
 }
 
 

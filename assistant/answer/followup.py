@@ -8,16 +8,31 @@ of topic is never dragged back to the previous one.
 
 from __future__ import annotations
 
-from assistant import textregex
+from assistant import packs, textregex
 from assistant.answer.analysis import FOLLOW_UP, ordinal
 from assistant.answer.extractive import TermWeights
 from assistant.retrieval.bm25 import tokenize
 from assistant.schema import Turn
 
-_PERSON_PRONOUN = textregex.compile(
-    r"\b(?:she|he|her|his|him|hän|hänen|häntä|hänelle|häneen|hon|han|hennes|hans|henne|honom)\b",
-    textregex.IGNORECASE,
-)
+
+def _escaped(pack_set: packs.PackSet, field: str) -> list[str]:
+    """A follow_up word list of every served language, escaped for a regex."""
+    lists = (getattr(words.follow_up, field) for words in pack_set.all_words())
+    return [textregex.escape(w) for words in lists for w in words]
+
+
+def _words(pack_set: packs.PackSet, field: str) -> str:
+    """One regex alternation of the list ("(?!)", which matches nothing, when it is empty)."""
+    return "|".join(_escaped(pack_set, field)) or "(?!)"
+
+
+def _person_pronoun(pack_set: packs.PackSet) -> textregex.Pattern:
+    """'her', 'hänen', 'hennes': the question points at the person the last answer named."""
+    return textregex.compile(
+        rf"\b(?:{_words(pack_set, 'person_pronouns')})\b", textregex.IGNORECASE
+    )
+
+
 _NAME = textregex.compile(
     r"\b([A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)? [A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)?)"
 )
@@ -26,25 +41,37 @@ _NAME = textregex.compile(
 _CITATION = textregex.compile(r"(?<!\s)\s*\[\d+\]")
 # [ \t], not \s: \s crosses newlines, so every line start of a blank run rescanned the run.
 _LIST_ITEM = textregex.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]+(.+)$", textregex.MULTILINE)
-_ENUM_LEAD = textregex.compile(
-    r"(?::|\bare\b|\bovat\b|\bär\b|\binclude\b)\s+(.+)",
-    textregex.IGNORECASE | textregex.DOTALL,
-)
-_AND = r"(?:and|ja|sekä|och|samt)"
-# "A; B; and C" splits at the semicolons only (items may hold commas); "A, B ja C" at both.
-_SEMI_SPLIT = textregex.compile(rf";\s*(?:{_AND}\s+)?", textregex.IGNORECASE)
-_COMMA_SPLIT = textregex.compile(rf",\s*(?:{_AND}\s+)?|(?<!\s)\s+{_AND}\s+", textregex.IGNORECASE)
+
+
+def _enum_lead(pack_set: packs.PackSet) -> textregex.Pattern:
+    """A colon, or a verb that opens a list ("are", "ovat", "är"), then the list."""
+    leads = "".join(rf"|\b{w}\b" for w in _escaped(pack_set, "enumeration_leads"))
+    return textregex.compile(rf"(?::{leads})\s+(.+)", textregex.IGNORECASE | textregex.DOTALL)
+
+
+def _splitters(pack_set: packs.PackSet) -> tuple[textregex.Pattern, textregex.Pattern]:
+    """Splitters of a list: "A; B; and C" at the semicolons only (items may hold commas), "A, B ja
+    C" at both."""
+    conj = f"(?:{_words(pack_set, 'conjunctions')})"
+    return (
+        textregex.compile(rf";\s*(?:{conj}\s+)?", textregex.IGNORECASE),
+        textregex.compile(rf",\s*(?:{conj}\s+)?|(?<!\s)\s+{conj}\s+", textregex.IGNORECASE),
+    )
+
+
 _BLANK_LINE = textregex.compile(r"\n\s*\n")
 _SENTENCE_GAP = textregex.compile(r"(?<=[.!?])\s+")
 
 
 @textregex.text_function()
 def _enumeration(sentence: str) -> list[str]:
-    lead = _ENUM_LEAD.search(sentence)
+    pack_set = packs.active()
+    lead = pack_set.derived("followup:enum_lead", _enum_lead).search(sentence)
     if not lead:
         return []
     body = lead.group(1)
-    splitter = _SEMI_SPLIT if ";" in body else _COMMA_SPLIT
+    semi, comma = pack_set.derived("followup:splitters", _splitters)
+    splitter = semi if ";" in body else comma
     return [p.strip(" .") for p in splitter.split(body) if p.strip(" .")]
 
 
@@ -82,7 +109,7 @@ def rewrite(question: str, history: list[Turn], lang: str, weights: TermWeights)
         items = _items(last_answer, topic, lang)
         if items and -len(items) <= (position - 1 if position > 0 else position) < len(items):
             return f"{question} {items[position - 1 if position > 0 else position]}"
-    if _PERSON_PRONOUN.search(question):
+    if packs.active().derived("followup:person_pronoun", _person_pronoun).search(question):
         names = _NAME.findall(_CITATION.sub("", last_answer)) or _NAME.findall(last_question)
         if names:
             return f"{question} {names[0]}"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 
-from assistant import textregex
+from assistant import packs, textregex
 from assistant.schema import SearchHit
 
 log = logging.getLogger(__name__)
@@ -23,53 +23,16 @@ _URL = textregex.compile(
 )
 _TRAILING = ".,;:!?*_"
 
-_I = r"(?:all |any |the |your |my |previous |prior |above |earlier |these |other |kaikki |"
-_I += r"aiemmat |edelliset |aikaisemmat |alla |tidigare |dina |ovanstående |föregående )*"
 
-_MODEL = r"(?:ai|llm|language model|chatbot|assistant)"
-_TONGUE = r"(?:german|french|spanish|russian)"
-_RULES_EN = r"(?:instructions|rules|prompts?|guidelines)"
-_RULES_SV = r"(?:instruktioner(?:na)?|regler(?:na)?)"
-
-# Instructions addressed to a model, in en/fi/sv.
-_INSTRUCTIONS = textregex.compile(
-    "|".join(
-        (
-            # en
-            rf"\b(?:ignore|disregard|forget|override) {_I}{_RULES_EN}",
-            r"\bsystem prompt",
-            r"\b(?:answer|respond to|reply to) (?:every|each|all|any) (?:other )?"
-            r"(?:questions?|queries)",
-            r"\b(?:add|include|insert|append) (?:this|the following) (?:link|url)",
-            rf"\bswitch (?:your |the )?(?:answer |response |reply )?(?:language|to {_TONGUE}\b)",
-            rf"\b(?:answer|respond|reply|write) (?:only )?in {_TONGUE}\b",
-            rf"\b(?:note|message|instructions?) (?:to|for) (?:the )?{_MODEL}s?\b",
-            rf"\bif you are an? {_MODEL}\b",
-            r"\byou are now\b",
-            r"\bfrom now on,? (?:you|always|answer|reply|respond)\b",
-            # fi
-            rf"\b(?:unohda|ohita|sivuuta) {_I}(?:ohjee(?:t|si|nne)|säännöt)",
-            r"\bälä (?:noudata|välitä|huomioi) \w* ?ohje",
-            r"\bjärjestelmäkehote",
-            r"\bvastaa (?:jokaiseen|kaikkiin) (?:muihin )?kysymyks",
-            r"\blisää (?:tämä|seuraava) (?:linkki|osoite)",
-            r"\bvaihda (?:vastauksen |vastausten )?kiel",
-            r"\bvastaa (?:vain |aina )?(?:saksaksi|ranskaksi|espanjaksi|venäjäksi)",
-            r"\b(?:jos olet|olet nyt) (?:tekoäly|kielimalli|chatbot|avustaja)",
-            r"\b(?:huomio|viesti|ohje) (?:tekoälylle|kielimallille|chatbotille|avustajalle)",
-            # sv
-            rf"\b(?:ignorera|glöm|strunta i|bortse från) {_I}{_RULES_SV}",
-            r"\bsystemprompt",
-            r"\bsvara på (?:varje|alla) (?:andra )?fråg",
-            r"\blägg till (?:den här|denna|följande) (?:länk|url|adress)",
-            r"\bbyt (?:till ett annat |svars)?språk",
-            r"\bsvara (?:bara |alltid )?på (?:tyska|franska|spanska|ryska)\b",
-            r"\bom du är en (?:ai|språkmodell|chattbot|assistent)",
-            r"\b(?:meddelande|instruktion|notering) till (?:ai|språkmodell|chattbot|assistent)",
-        )
-    ),
-    textregex.IGNORECASE,
-)
+def _instructions(pack_set: packs.PackSet) -> textregex.Pattern:
+    """Instructions addressed to a model, in every served language (the packs' guard words)."""
+    qualifiers = packs.qualifiers_group(q for w in pack_set.all_words() for q in w.guard.qualifiers)
+    fragments = [
+        f.replace(packs.QUALIFIERS, qualifiers)
+        for w in pack_set.all_words()
+        for f in w.guard.instructions
+    ]
+    return textregex.compile("|".join(fragments) or "(?!)", textregex.IGNORECASE)
 
 
 @textregex.text_function()
@@ -93,7 +56,7 @@ def foreign_links(text: str, allowed: set[str] | frozenset[str]) -> list[str]:
 @textregex.text_function()
 def instructs_the_model(text: str) -> bool:
     """True when the text gives instructions to an AI rather than information to a reader."""
-    return _INSTRUCTIONS.search(text) is not None
+    return packs.active().derived("guard:instructions", _instructions).search(text) is not None
 
 
 def withheld(hit: SearchHit) -> str | None:

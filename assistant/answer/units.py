@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from assistant import textregex
+from assistant import packs, textregex
 
 _LIST_LINE = textregex.compile(r"^\s*(?:[-*+]|\d+[.)])\s+|^\s*\|")
 # The closing #s and spaces are stripped in Python: a lazy `(.*?)\s*#*\s*$` retried the tail at
@@ -19,32 +19,20 @@ _HEADING = textregex.compile(r"^\s*#{1,6}\s+(.*)$")
 # A sentence ends at . ! ? followed by space and an upper-case letter, digit or quote; dates such as
 # 1.1.2026 and abbreviations followed by lower case stay inside the sentence.
 _SENTENCE_END = textregex.compile(r"(?<=[.!?])\s+(?=[\"'“(A-ZÅÄÖÉÜ0-9])")
-_ABBREVIATIONS = (
-    "e.g.",
-    "i.e.",
-    "esim.",
-    "mm.",
-    "ns.",
-    "t.ex.",
-    "bl.a.",
-    "s.k.",
-    "ca.",
-    "n.",
-    "tfn.",
-    "puh.",
-    "vs.",
-    "etc.",
-    "Dr.",
-    "Mr.",
-    "Ms.",
-)
 LIST_MAX_WORDS = 120
-# A sentence that announces what follows ("... as follows.", "... seuraavasti.", "...:") says
-# nothing alone: it stays with the rest of its paragraph.
-_LEAD_IN = textregex.compile(
-    r"(?::|\b(?:as follows|the following|seuraavasti|seuraavat|på följande sätt|följande)\W*)$",
-    textregex.IGNORECASE,
-)
+
+
+def _abbreviations(pack_set: packs.PackSet) -> tuple[str, ...]:
+    """Abbreviations of every served language ("e.g.", "esim.", "t.ex."): no sentence end."""
+    return tuple(dict.fromkeys(a for w in pack_set.all_words() for a in w.sentences.abbreviations))
+
+
+def _lead_in(pack_set: packs.PackSet) -> textregex.Pattern:
+    """A sentence that announces what follows ("... as follows.", "... seuraavasti.", "...:")
+    says nothing alone: it stays with the rest of its paragraph."""
+    phrases = [textregex.escape(p) for w in pack_set.all_words() for p in w.sentences.lead_ins]
+    words = rf"|\b(?:{'|'.join(phrases)})\W*" if phrases else ""
+    return textregex.compile(rf"(?::{words})$", textregex.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -71,10 +59,11 @@ def unit_key(text: str) -> str:
 
 
 def _sentences(paragraph: str, start: int) -> list[tuple[int, int]]:
+    abbreviations = packs.active().derived("units:abbreviations", _abbreviations)
     spans, begin = [], 0
     for match in _SENTENCE_END.finditer(paragraph):
         before = paragraph[begin : match.start()]
-        if before.endswith(_ABBREVIATIONS):
+        if before.endswith(abbreviations):
             continue
         spans.append((start + begin, start + match.start()))
         begin = match.end()
@@ -116,12 +105,13 @@ def _blocks(text: str):
 @textregex.text_function()
 def split_units(text: str) -> list[Unit]:
     """The chunk's units in reading order; a lead-in sentence ending in ':' joins its list."""
+    lead_in = packs.active().derived("units:lead_in", _lead_in)
     spans: list[tuple[str, str, int, int]] = []
     for kind, heading, start, end in _blocks(text):
         if kind == "para":
             sentences = _sentences(text[start:end], start)
             for i, (a, b) in enumerate(sentences):
-                if i + 1 < len(sentences) and _LEAD_IN.search(text[a:b]):
+                if i + 1 < len(sentences) and lead_in.search(text[a:b]):
                     spans.append(("sentence", heading, a, sentences[-1][1]))
                     break
                 spans.append(("sentence", heading, a, b))

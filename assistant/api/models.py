@@ -58,7 +58,11 @@ class AskRequest(BaseModel):
         ),
     )
     lang: Lang | None = Field(
-        None, description="Answer language en, fi or sv; omit to answer in the question's language."
+        None,
+        description=(
+            "Answer language (a served language pack's code, e.g. en, fi or sv); omit to answer "
+            "in the question's language."
+        ),
     )
     session_id: str | None = Field(
         None,

@@ -1,24 +1,36 @@
 """Language packs: what the engine knows about a language, as data rather than code.
 
-One directory per language (its ISO 639-1 code) under `assistant/packs/`, so a fourth language is a
-new directory, not a code edit. Today a pack holds labelled example questions
-(`examples-<writer>.yaml`, one file per writer): per kind of question (the form of the answer asked
-for) and per kind of asker. Answer templates and UI strings will follow in `templates.yaml` in the
-same directory (see README.md there). `calibration/` is not a language: it holds the fitted
-parameters per embedding model (`assistant calibrate`).
+One directory per language (its ISO 639-1 code) under `assistant/packs/` (and under any directory
+of EXTRA_PACKS_DIRS), so a fourth language is a new directory, not a code edit. A pack holds
+labelled example questions (`examples-<writer>.yaml`, one file per writer) per kind of question and
+per kind of asker, the assistant's own words (`templates.yaml`: answer frames and UI strings) and
+the language's words (`words.yaml`: its name for detection and stemming, function words, follow-up
+pronouns and ordinals, the word patterns of the rule-based question analysis). See README.md there.
+`calibration/` is not a language: it holds the fitted parameters per embedding model.
 
 Pack files are read with a safe YAML loader that refuses anchors and aliases, and with a size bound,
-so a pack can never make the process build huge structures or run code.
+so a pack can never make the process build huge structures or run code. Code asks the active
+`PackSet` (`active()`) for a language's strings and words; it never names a language itself.
 """
 
 from __future__ import annotations
 
 import hashlib
 import string
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from assistant import textregex
+
+if TYPE_CHECKING:
+    from assistant.settings import Settings
 
 PACKS_DIR = Path(__file__).resolve().parent
 
@@ -38,6 +50,35 @@ ASKERS: tuple[str, ...] = ("startup", "international_expert", "public_org", "non
 
 MAX_FILE_BYTES = 512 * 1024
 MAX_TEXT_CHARS = 600
+MAX_TEMPLATE_CHARS = 2000
+
+# The strings code asks a pack for (templates.yaml), each with the placeholders it may fill in.
+# Every pack must give every key: a missing one is an error naming the file and the key.
+TEMPLATES: dict[str, frozenset[str]] = {
+    key: frozenset(fields)
+    for key, fields in {
+        # answer frames (assistant/answer/messages.py)
+        "refusal": (),
+        "refusal_future": (),
+        "refusal_offtopic": (),
+        "related": (),
+        "contact": (),
+        "other_language": (),
+        "next_step": (),
+        "check_call": (),
+        "as_of": (),
+        "contact_person": ("name", "role", "organisation"),
+        "contact_phone": ("phone",),
+        # API and chat UI
+        "privacy": ("days", "ttl"),
+        "sources_heading": (),
+        # LLM prompts, written in the answer's language (assistant/answer/llm.py)
+        "llm_answer_rules": ("refusal",),
+        "llm_passages_label": (),
+        "llm_question_label": (),
+        "llm_condense_rules": (),
+    }.items()
+}
 _ID_CHARS = frozenset(string.ascii_letters + string.digits + "_.:-")
 
 
@@ -70,14 +111,114 @@ class Example:
     source: str  # file name, e.g. examples-a.yaml (the writer)
 
 
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+_Fragment = Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS)]
+_Phrase = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[^\n]+$")]
+_Word = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[^\s|\\()\[\]{}]+$")]
+ExpectKind = Literal["email", "phone", "time", "amount", "date"]
+Persona = Literal["company", "expert", "public"]
+OrdinalName = Literal["first", "second", "third", "fourth", "last"]
+# The order the rules try them in (first match wins), and the position each ordinal names.
+EXPECT_KINDS: tuple[str, ...] = ("email", "phone", "time", "amount", "date")
+PERSONAS: tuple[str, ...] = ("company", "expert", "public")
+ORDINALS: dict[str, int] = {"first": 1, "second": 2, "third": 3, "fourth": 4, "last": -1}
+
+
+class LanguageInfo(_Strict):
+    """How libraries name the language: lingua for detection, Snowball for stemming."""
+
+    name: Annotated[str, Field(min_length=1, max_length=40)]  # its own name ("suomi")
+    lingua: Annotated[str, Field(pattern=r"^[A-Z_]{2,40}$")]  # lingua.Language member
+    stemmer: Annotated[str, Field(pattern=r"^[a-z_]{2,40}$")]  # PyStemmer algorithm
+
+
+class FollowUpWords(_Strict):
+    """Whole words (no regex) that follow-up resolution looks for in a question or an answer."""
+
+    person_pronouns: list[_Word] = []  # "her phone" takes the person the last answer named
+    enumeration_leads: list[_Word] = []  # "X are A, B and C": the verb that opens a list
+    conjunctions: list[_Word] = []  # the "and" before a list's last item
+
+
+class GuardWords(_Strict):
+    """Instructions addressed to a model, in documents and LLM replies (assistant/answer/guard.py).
+
+    Regex fragments, matched case-insensitively; "{qualifiers}" in one stands for any run of every
+    served pack's qualifier words ("ignore all previous instructions").
+    """
+
+    qualifiers: list[_Word] = []
+    instructions: list[_Fragment] = []
+
+
+QUALIFIERS = "{qualifiers}"
+
+
+def qualifiers_group(words: Iterable[str]) -> str:
+    """The regex a fragment's "{qualifiers}" becomes: any run of the words, each with its space."""
+    return "(?:" + "|".join(f"{textregex.escape(w)} " for w in words) + ")*"
+
+
+class SentenceWords(_Strict):
+    """How the language's sentences are cut into answer units (assistant/answer/units.py)."""
+
+    abbreviations: list[_Word] = []  # "t.ex." followed by a capital does not end a sentence
+    lead_ins: list[_Phrase] = []  # "... as follows." announces a list: kept with what follows
+
+
+class FunctionWords(_Strict):
+    """Whole words that carry no topic: left out of a question's content terms."""
+
+    stop: list[_Word] = []  # question and function words ("what", "kuka", "vad")
+    copulas: list[_Word] = []  # "X is ...": what comes before names the thing defined
+
+
+class Patterns(_Strict):
+    """Regex fragments of the rule-based question analysis (assistant/answer/analysis.py).
+
+    Matched case-insensitively anywhere in a question; every pack's fragments are joined, so a
+    question is analysed by all languages' words at once (as the rules always did).
+    """
+
+    expects: dict[ExpectKind, list[_Fragment]] = {}
+    meta: list[_Fragment] = []
+    future: list[_Fragment] = []
+    injection: list[_Fragment] = []
+    personas: dict[Persona, list[_Fragment]] = {}
+    funding: list[_Fragment] = []
+    follow_up: list[_Fragment] = []
+    ordinals: dict[OrdinalName, list[_Fragment]] = {}
+
+
+class Words(_Strict):
+    """words.yaml: what code knows about the language's words."""
+
+    language: LanguageInfo
+    follow_up: FollowUpWords = FollowUpWords()
+    function_words: FunctionWords = FunctionWords()
+    sentences: SentenceWords = SentenceWords()
+    guard: GuardWords = GuardWords()
+    patterns: Patterns = Patterns()
+
+
+_TEMPLATES_SHAPE = TypeAdapter(
+    dict[str, Annotated[str, Field(min_length=1, max_length=MAX_TEMPLATE_CHARS)]]
+)
+
+
 @dataclass
 class Pack:
-    """Everything one language's directory holds."""
+    """Everything one language's directory holds (templates and words: None when absent)."""
 
     lang: str
     path: Path
     kinds: list[Example] = field(default_factory=list)
     askers: list[Example] = field(default_factory=list)
+    templates: dict[str, str] | None = None
+    words: Words | None = None
 
 
 class _NoAliasLoader(yaml.SafeLoader):
@@ -136,6 +277,79 @@ def _examples(
     return out
 
 
+def _where(error: dict[str, Any]) -> str:
+    return ".".join(str(part) for part in error["loc"]) or "(top level)"
+
+
+def _load_templates(file: Path) -> dict[str, str]:
+    """templates.yaml: every key of TEMPLATES, each a string with only its own placeholders."""
+    data = _read_yaml(file)
+    try:
+        templates = _TEMPLATES_SHAPE.validate_python(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise PackError(f"{file}: key {_where(first)}: {first['msg']}") from None
+    for key in TEMPLATES:
+        if key not in templates:
+            raise PackError(f"{file}: missing key {key!r}")
+    for key, text in templates.items():
+        if key not in TEMPLATES:
+            raise PackError(f"{file}: unknown key {key!r} (known: {', '.join(TEMPLATES)})")
+        try:
+            fields = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+        except ValueError as exc:
+            raise PackError(f"{file}: key {key!r}: {exc}") from None
+        if fields - TEMPLATES[key]:
+            allowed = ", ".join(sorted(TEMPLATES[key])) or "none"
+            raise PackError(
+                f"{file}: key {key!r}: placeholders {sorted(fields - TEMPLATES[key])} "
+                f"(allowed: {allowed})"
+            )
+    return templates
+
+
+def _fragments(words: Words) -> dict[str, list[str]]:
+    """Every regex fragment of words.yaml, by its key ("patterns.expects.date")."""
+    p = words.patterns
+    sections: dict[str, list[str]] = {
+        "meta": p.meta,
+        "future": p.future,
+        "injection": p.injection,
+        "funding": p.funding,
+        "follow_up": p.follow_up,
+    }
+    for name, group in (("expects", p.expects), ("personas", p.personas), ("ordinals", p.ordinals)):
+        sections.update({f"{name}.{key}": items for key, items in group.items()})
+    out = {f"patterns.{key}": items for key, items in sections.items()}
+    own = qualifiers_group(words.guard.qualifiers)
+    out["guard.instructions"] = [f.replace(QUALIFIERS, own) for f in words.guard.instructions]
+    return out
+
+
+def _load_words(file: Path) -> Words:
+    """words.yaml, its shape checked, its library names known, every regex fragment compiled."""
+    import Stemmer
+    from lingua import Language
+
+    data = _read_yaml(file)
+    try:
+        words = Words.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise PackError(f"{file}: key {_where(first)}: {first['msg']}") from None
+    if not hasattr(Language, words.language.lingua):
+        raise PackError(f"{file}: key language.lingua: lingua knows no {words.language.lingua!r}")
+    if words.language.stemmer not in Stemmer.algorithms():
+        raise PackError(f"{file}: key language.stemmer: no Snowball {words.language.stemmer!r}")
+    for key, fragments in _fragments(words).items():
+        for i, fragment in enumerate(fragments):
+            try:
+                textregex.compile(fragment, textregex.IGNORECASE)
+            except Exception as exc:  # the regex module's own error type
+                raise PackError(f"{file}: key {key}[{i}]: not a pattern: {exc}") from None
+    return words
+
+
 def load_pack(path: Path) -> Pack:
     """Read and validate one language directory (its name is the language code)."""
     path = Path(path)
@@ -162,6 +376,10 @@ def load_pack(path: Path) -> Pack:
         pack.askers.extend(askers)
     if not pack.kinds and not pack.askers:
         raise PackError(f"{path}: no examples-*.yaml with examples")
+    if (file := path / "templates.yaml").exists():
+        pack.templates = _load_templates(file)
+    if (file := path / "words.yaml").exists():
+        pack.words = _load_words(file)
     return pack
 
 
@@ -190,3 +408,135 @@ def digest(packs: dict[str, Pack]) -> str:
         ):
             h.update(f"{lang}\t{ex.label}\t{ex.template}\t{ex.text}\n".encode())
     return h.hexdigest()
+
+
+# ----- the packs a process serves ----------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+@dataclass
+class PackSet:
+    """The languages a deployment serves: one complete pack each, plus the default language."""
+
+    packs: dict[str, Pack]
+    default: str
+    _derived: dict[str, Any] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(self.packs)
+
+    def served(self, lang: str | None) -> str:
+        """The language itself when a pack serves it, else the default language."""
+        return lang if lang in self.packs else self.default
+
+    def say(self, key: str, lang: str | None) -> str:
+        """A template string in the language (the default language's when none serves it)."""
+        templates = self.packs[self.served(lang)].templates
+        assert templates is not None  # complete packs only (see `_complete`)
+        return templates[key]
+
+    def words(self, lang: str | None) -> Words:
+        """words.yaml of the language (the default language's when none serves it)."""
+        words = self.packs[self.served(lang)].words
+        assert words is not None
+        return words
+
+    def all_words(self) -> Iterator[Words]:
+        """Every served language's words, in language order."""
+        for lang in self.packs:
+            yield self.words(lang)
+
+    def derived(self, key: str, build: Callable[[PackSet], T]) -> T:
+        """Something built from the packs once (a joined pattern, a detector), kept with them."""
+        with self._lock:
+            if key not in self._derived:
+                self._derived[key] = build(self)
+            return self._derived[key]
+
+
+def _complete(pack: Pack) -> Pack:
+    for name, part in (("templates.yaml", pack.templates), ("words.yaml", pack.words)):
+        if part is None:
+            raise PackError(f"{pack.path / name}: missing (a served language needs one)")
+    return pack
+
+
+@lru_cache(maxsize=8)
+def _pack_set(roots: tuple[Path, ...], default: str) -> PackSet:
+    packs: dict[str, Pack] = {}
+    for root in roots:
+        for lang in discover(root):
+            if lang in packs:
+                raise PackError(f"{root / lang}: language {lang!r} already in {packs[lang].path}")
+            packs[lang] = _complete(load_pack(root / lang))
+    if default not in packs:
+        raise PackError(f"default language {default!r} has no pack in {', '.join(map(str, roots))}")
+    return PackSet(dict(sorted(packs.items())), default)
+
+
+def pack_set(roots: Iterable[Path] = (PACKS_DIR,), default: str = "en") -> PackSet:
+    """The packs under these directories (loaded once per process and argument list)."""
+    return _pack_set(tuple(Path(r).resolve() for r in roots), default)
+
+
+def roots_of(settings: Settings) -> list[Path]:
+    """The shipped packs, then EXTRA_PACKS_DIRS."""
+    return [PACKS_DIR, *settings.extra_packs_dirs]
+
+
+_ACTIVE: PackSet | None = None
+
+
+def use(packs: PackSet) -> PackSet:
+    """Make `packs` the set every language lookup answers from (returns it)."""
+    global _ACTIVE
+    _ACTIVE = packs
+    return packs
+
+
+def use_settings(settings: Settings) -> PackSet:
+    """Serve the packs the settings name; done by whatever the settings start (API, ingest)."""
+    return use(pack_set(roots_of(settings), settings.default_language))
+
+
+def active() -> PackSet:
+    """The packs in use: those of the process settings until something chose others."""
+    if _ACTIVE is None:
+        from assistant.settings import get_settings
+
+        return use_settings(get_settings())
+    return _ACTIVE
+
+
+class _ServedLanguages(Sequence[str]):
+    """The served language codes, read from the active packs each time (`in`, iteration)."""
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        return active().languages[index]
+
+    def __len__(self) -> int:
+        return len(active().languages)
+
+    def __contains__(self, value: object) -> bool:
+        return value in active().packs
+
+    def __repr__(self) -> str:
+        return repr(active().languages)
+
+
+LANGUAGES: Sequence[str] = _ServedLanguages()
+
+
+def _probe_fragments(text: str) -> None:
+    """Every fragment of every shipped words.yaml over hostile text (test_textregex.py)."""
+    for lang in discover():
+        words = _load_words(PACKS_DIR / lang / "words.yaml")
+        for fragments in _fragments(words).values():
+            for fragment in fragments:
+                textregex.compile(fragment, textregex.IGNORECASE).search(text)
+
+
+textregex.register_text_function("assistant.packs.words_fragments", _probe_fragments)

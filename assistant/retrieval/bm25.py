@@ -10,21 +10,25 @@ from functools import lru_cache
 
 import numpy as np
 
-from assistant import textregex
+from assistant import packs, textregex
 from assistant.schema import Chunk
 
 _TOKEN = textregex.compile(r"[^\W_]+")
-_STEMMER_NAMES = {"en": "english", "fi": "finnish", "sv": "swedish"}
 # Up to this many chunks a full sort costs microseconds and keeps equal scores in the order they
 # have always had; above it, a partial sort (see `BM25Index.search`).
 FULL_SORT_MAX = 4096
 
 
-@lru_cache(maxsize=8)
 def _stemmer(lang: str):
+    """The Snowball stemmer the language's pack names (the default language's for others)."""
+    return _stemmer_named(packs.active().words(lang).language.stemmer)
+
+
+@lru_cache(maxsize=16)
+def _stemmer_named(algorithm: str):
     import Stemmer
 
-    return Stemmer.Stemmer(_STEMMER_NAMES.get(lang, "english"))
+    return Stemmer.Stemmer(algorithm)
 
 
 @textregex.text_function("fi")
@@ -54,7 +58,7 @@ class BM25Index:
         # Names and numbers are stemmed differently in each language's documents: add their stems
         # under the other languages' stemmers too, so "Niittyniemi" finds every version.
         names = [w.lower() for w in _TOKEN.findall(query) if w[0].isupper() or w[0].isdigit()]
-        for other in _STEMMER_NAMES:
+        for other in packs.active().languages:
             if other != lang and names:
                 tokens += [t for t in _stemmer(other).stemWords(names) if t not in tokens]
         if not tokens:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.packs import PACKS_DIR, digest, load_packs
+from assistant.packs import active, digest, load_packs
 from assistant.understand.answerability import fit_answerability
 from assistant.understand.calibration import (
     CALIBRATION_DIR,
@@ -66,14 +66,14 @@ def _accuracy_by_lang(pairs: list[tuple[str, str, str]]) -> dict[str, float | in
 def calibrate(
     assistant,
     train_path: Path = TRAIN_SET,
-    packs_root: Path = PACKS_DIR,
+    packs_root: Path | None = None,
     progress: bool = False,
     embed: Embed | None = None,
 ) -> Calibration:
     """Fit everything; deterministic for a given index, packs, train set and embedder."""
     from evals.questions import load_questions
 
-    packs = load_packs(packs_root)
+    packs = load_packs(packs_root) if packs_root else active().packs
     classifier, fit = fit_classifier(packs, embed or embed_queries(assistant.embedder))
     assert fit is not None
     questions = sorted(load_questions(train_path), key=lambda q: q.id)

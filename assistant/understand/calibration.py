@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.answer.extractive import TermWeights
-from assistant.packs import PACKS_DIR, Pack, digest, load_packs
+from assistant.packs import PACKS_DIR, Pack, active, digest, load_packs
 from assistant.understand.answerability import AnswerabilityModel
 from assistant.understand.classify import QuestionClassifier, embed_queries, fit_classifier
 from assistant.understand.exemplars import Exemplars
@@ -134,10 +134,13 @@ class Understanding:
 
 
 def load_understanding(
-    embedder, packs_root: Path = PACKS_DIR, calibration_root: Path = CALIBRATION_DIR
+    embedder, packs_root: Path | None = None, calibration_root: Path = CALIBRATION_DIR
 ) -> Understanding:
-    """The calibrated models for this embedder; classifiers refitted when the packs changed."""
-    packs: dict[str, Pack] = load_packs(packs_root)
+    """The calibrated models for this embedder; classifiers refitted when the packs changed.
+
+    Without `packs_root`, the packs served (shipped ones and EXTRA_PACKS_DIRS) are the ones used.
+    """
+    packs: dict[str, Pack] = load_packs(packs_root) if packs_root else active().packs
     try:
         calibration = Calibration.read(calibration_path(embedder.name, calibration_root))
     except (ValueError, KeyError) as exc:  # an older file format: as if not calibrated

@@ -18,6 +18,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 from fastapi.sse import EventSourceResponse, format_sse_event
 
+from assistant.answer.messages import say
 from assistant.api.concurrency import answer_limiter, iterate_answer, run_answer
 from assistant.api.deps import (
     AssistantDep,
@@ -36,7 +37,6 @@ log = logging.getLogger("assistant.api")
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 
 MODEL_ID = "tampere-assistant"
-SOURCES_HEADING = {"en": "Sources", "fi": "Lähteet", "sv": "Källor"}
 
 
 def markdown_label(text: str) -> str:
@@ -51,7 +51,7 @@ def sources_markdown(answer: Answer) -> str:
     """The numbered sources as Markdown links (http/https only, URL percent-encoded)."""
     if not answer.sources:
         return ""
-    lines = [f"\n\n{SOURCES_HEADING.get(answer.language, 'Sources')}:"]
+    lines = [f"\n\n{say('sources_heading', answer.language)}:"]
     for s in answer.sources:
         label = s.title + (f" – {s.section}" if s.section and s.section != s.title else "")
         label = markdown_label(label)
