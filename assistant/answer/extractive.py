@@ -12,11 +12,10 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 
-from assistant import textregex
+from assistant import packs, textregex
 from assistant.answer import guard
 from assistant.answer.analysis import META
 from assistant.answer.units import Unit, split_units
@@ -50,17 +49,11 @@ class Selection:
 _WORD = textregex.compile(r"[^\W_]+")
 
 
-@lru_cache(maxsize=4)
 def _stop_words(lang: str) -> frozenset[str]:
-    """Function and question words. English uses bm25s's NLTK-style list: the stop-words
-    package's English list also holds content words such as "call", "open" and "number"."""
-    if lang == "en":
-        from bm25s.stopwords import STOPWORDS_EN_PLUS
-
-        return frozenset(STOPWORDS_EN_PLUS)
-    from stop_words import get_stop_words
-
-    return frozenset(get_stop_words(lang))
+    """Function and question words of the language's pack (words.yaml, function_words.stop)."""
+    return packs.active().derived(
+        f"stop:{lang}", lambda ps: frozenset(ps.words(lang).function_words.stop)
+    )
 
 
 class TermWeights:
@@ -104,12 +97,20 @@ class TermWeights:
         return sum(w for t, w in terms.items() if self.known(t)) / sum(terms.values())
 
 
-_COPULA = textregex.compile(r"\s(?:are|is|ovat|on|är)\s", textregex.IGNORECASE)
+def _copula(lang: str) -> textregex.Pattern:
+    """" is "/" on "/" är ": the pack's copulas (words.yaml, function_words.copulas)."""
+
+    def build(ps: packs.PackSet) -> textregex.Pattern:
+        words = sorted(ps.words(lang).function_words.copulas, key=len, reverse=True)
+        alternatives = "|".join(textregex.escape(w) for w in words) or "(?!)"
+        return textregex.compile(rf"\s(?:{alternatives})\s", textregex.IGNORECASE)
+
+    return packs.active().derived(f"copula:{lang}", build)
 
 
 def _defines(text: str, qterms: dict[str, float], lang: str) -> bool:
     """The unit's subject (before its first are/is/ovat/on/är) holds every term of the question."""
-    match = _COPULA.search(text)
+    match = _copula(lang).search(text)
     if not match or not qterms:
         return False
     return set(qterms) <= set(tokenize(text[: match.start()], lang))

@@ -290,23 +290,42 @@ def test_served_languages_follow_the_active_packs(tmp_path: Path) -> None:
     assert "de" not in LANGS
 
 
-@pytest.mark.parametrize("lang", SHIPPED)
-def test_function_words_are_the_lists_the_engine_uses_today(lang: str) -> None:
-    """The packs' stop words equal the libraries' lists extractive.py reads, so reading them from
-    the pack instead (the next step) changes no answer."""
-    from assistant.answer.extractive import _stop_words
+@pytest.mark.parametrize(
+    ("lang", "question", "content"),
+    [
+        ("en", "What is the deadline of the call?", {"deadlin", "call"}),
+        ("fi", "Mikä on haun määräaika?", {"haun", "määräaik"}),
+        ("sv", "Vad är ansökningstiden för utlysningen?", {"ansökningstid", "utlysning"}),
+    ],
+)
+def test_content_terms_leave_out_the_packs_function_words(lang, question, content) -> None:
+    """extractive.py reads the function words from the language's pack (words.yaml)."""
+    from assistant.answer.extractive import TermWeights, _stop_words
 
     words = load_pack(PACKS_DIR / lang).words
     assert words is not None
-    assert frozenset(words.function_words.stop) == _stop_words(lang)
+    assert _stop_words(lang) == frozenset(words.function_words.stop)
     assert len(words.function_words.stop) == len(set(words.function_words.stop))
+    assert set(TermWeights([]).content(question, lang)) == content
 
 
-def test_copulas_are_the_words_extractive_py_defines_by() -> None:
-    from assistant.answer.extractive import _COPULA
+@pytest.mark.parametrize(
+    ("lang", "text", "subject", "defines"),
+    [
+        ("en", "The focus areas are these three.", "focus areas", True),
+        ("en", "A report on focus areas was written.", "focus areas", False),
+        ("fi", "Painopistealueet ovat nämä kolme.", "painopistealueet", True),
+        ("fi", "Painopistealueet on valittu.", "painopistealueet", True),
+        ("sv", "Fokusområdena är dessa tre.", "fokusområdena", True),
+        ("sv", "Fokusområdena valdes i fjol.", "fokusområdena", False),
+    ],
+)
+def test_copulas_come_from_the_pack_of_the_texts_language(lang, text, subject, defines) -> None:
+    """'on' is a Finnish copula, not an English one: each text is read with its own pack's."""
+    from assistant.answer.extractive import TermWeights, _defines
 
-    copulas = [w for lang in SHIPPED for w in pack_set().words(lang).function_words.copulas]
-    assert _COPULA.pattern == rf"\s(?:{'|'.join(copulas)})\s"
+    qterms = TermWeights([]).content(subject, lang)
+    assert _defines(text, qterms, lang) is defines
 
 
 @pytest.mark.parametrize(
