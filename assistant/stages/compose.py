@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from assistant import packs, textregex
 from assistant.answer.extractive import Candidate
 from assistant.answer.llm import LLMAnswerer, LLMUnavailable, citations, verify_answer
 from assistant.answer.messages import contact_line, say
@@ -72,9 +73,38 @@ class ExtractiveComposer:
         # The answer first, then what completes it in reading order.
         lead, *rest = draft.statements
         ordered = [lead, *sorted(rest, key=lambda s: (s[0].hit.rank, s[0].unit.order))]
+        said = {cand.unit.text for cand, _ in ordered}
+        before = _antecedent(lead[0], lang)
+        if before is not None and before.unit.text not in said:
+            # "She prepared the decisions." names nobody: the sentence it points back to leads.
+            ordered.insert(0, (before, "answer"))
         for cand, _ in ordered:
             parts.append(f"{cand.unit.text} [{cite(cand)}]")
         return "\n\n".join(parts), sources
+
+
+def _opens_with_pronoun(pack_set: packs.PackSet, lang: str) -> textregex.Pattern:
+    words = (
+        "|".join(textregex.escape(w) for w in pack_set.words(lang).follow_up.person_pronouns)
+        or "(?!)"
+    )
+    return textregex.compile(rf"^(?:{words})\b", textregex.IGNORECASE)
+
+
+def _antecedent(cand: Candidate, lang: str) -> Candidate | None:
+    """The unit before `cand` in its chunk when `cand` opens with a person pronoun ("Hän",
+    "She", "Hon", from the pack of the chunk's language), else None."""
+    chunk_lang = cand.hit.chunk.lang or lang
+    pattern = packs.active().derived(
+        f"compose:pronoun:{chunk_lang}", lambda ps: _opens_with_pronoun(ps, chunk_lang)
+    )
+    if cand.unit.order == 0 or not pattern.search(cand.unit.text):
+        return None
+    units = split_units(cand.hit.chunk.text)
+    previous = next((u for u in units if u.order == cand.unit.order - 1), None)
+    if previous is None or previous.heading != cand.unit.heading:
+        return None
+    return Candidate(previous, cand.hit, cand.dense, cand.coverage, frozenset(), cand.score)
 
 
 class LLMComposer:
@@ -141,3 +171,9 @@ def source_of(n: int, cand: Candidate) -> Source:
         quote=cand.unit.text,
         score=round(float(cand.hit.score), 6),
     )
+
+
+textregex.register_text_function(
+    "assistant.stages.compose._opens_with_pronoun",
+    lambda text: _opens_with_pronoun(packs.active(), "fi").search(text),
+)

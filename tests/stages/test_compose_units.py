@@ -1,0 +1,75 @@
+"""Compose on hand-made drafts, table-driven in en, fi and sv: a lead that opens with a person
+pronoun is preceded by the sentence it points back to, cited from the same chunk."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.answer.extractive import Candidate, Selection
+from assistant.answer.units import split_units
+from assistant.schema import Chunk, SearchHit
+from assistant.stages.compose import ExtractiveComposer
+from assistant.stages.decide import Draft
+from assistant.understand.features import Observation
+
+# Sentences of a realistic length (the unit splitter keeps very short ones together).
+CASES = [
+    (
+        "en",
+        "Anna Virtanen has been a senior adviser at the City of Tampere since 2019. "
+        "She prepared both decisions on the ecosystem agreement.",
+        True,
+    ),
+    (
+        "fi",
+        "Anna Virtanen on toiminut Tampereen kaupungin erityisasiantuntijana vuodesta 2019. "
+        "Hän valmisteli molemmat ekosysteemisopimusta koskevat päätökset.",
+        True,
+    ),
+    (
+        "sv",
+        "Anna Virtanen är specialsakkunnig vid Tammerfors stad sedan år 2019. "
+        "Hon beredde båda besluten om ekosystemavtalet.",
+        True,
+    ),
+    (
+        "en",
+        "The City of Tampere made two decisions about the agreement in 2021. "
+        "Both were prepared by the same office of the city.",
+        False,
+    ),
+    (
+        "fi",
+        "Tampereen kaupunki teki sopimuksesta kaksi päätöstä vuonna 2021. "
+        "Molemmat valmisteli sama kaupungin toimisto.",
+        False,
+    ),
+    (
+        "sv",
+        "Tammerfors stad fattade två beslut om avtalet år 2021. "
+        "Båda bereddes av samma kontor vid staden.",
+        False,
+    ),
+]
+
+
+def _compose(lang: str, text: str):
+    chunk = Chunk(chunk_id="doc#1", doc_id="doc", text=text, lang=lang, urls=["https://x.fi/a"])
+    hit = SearchHit(chunk=chunk, score=1.0, rank=1)
+    second = split_units(text)[1]
+    lead = Candidate(second, hit, 0.9, 1.0, frozenset(), 1.0)
+    obs = Observation("q", "q", lang, np.zeros(3), [hit], Selection())
+    draft = Draft([(lead, "answer")], refused=False, reason=None, other_language=False)
+    return ExtractiveComposer().compose(draft, obs, None), split_units(text)
+
+
+@pytest.mark.parametrize(("lang", "text", "pronoun"), CASES)
+def test_a_pronoun_lead_gets_the_sentence_it_points_back_to(lang, text, pronoun):
+    (answer, sources), units = _compose(lang, text)
+    first, second = units[0].text, units[1].text
+    if pronoun:
+        assert answer == f"{first} [1]\n\n{second} [1]"
+    else:
+        assert answer == f"{second} [1]"
+    assert len(sources) == 1 and sources[0].quote in text
