@@ -83,22 +83,27 @@ class ExtractiveComposer:
         return "\n\n".join(parts), sources
 
 
-def _opens_with_pronoun(pack_set: packs.PackSet, lang: str) -> textregex.Pattern:
+def _person_pronoun(pack_set: packs.PackSet, lang: str) -> textregex.Pattern:
     words = (
         "|".join(textregex.escape(w) for w in pack_set.words(lang).follow_up.person_pronouns)
         or "(?!)"
     )
-    return textregex.compile(rf"^(?:{words})\b", textregex.IGNORECASE)
+    return textregex.compile(rf"(?<![\w-])(?:{words})(?![\w-])", textregex.IGNORECASE)
+
+
+# Two capitalised words in a row: a person's name, which a pronoun then needs no antecedent for.
+_NAME = textregex.compile(r"(?<![\w-])\p{Lu}\w+ \p{Lu}\w+")
 
 
 def _antecedent(cand: Candidate, lang: str) -> Candidate | None:
-    """The unit before `cand` in its chunk when `cand` opens with a person pronoun ("Hän",
-    "She", "Hon", from the pack of the chunk's language), else None."""
+    """The unit before `cand` in its chunk when `cand` speaks of a person by a pronoun only
+    ("hän", "she", "hon", from the pack of the chunk's language) and names nobody, else None."""
     chunk_lang = cand.hit.chunk.lang or lang
     pattern = packs.active().derived(
-        f"compose:pronoun:{chunk_lang}", lambda ps: _opens_with_pronoun(ps, chunk_lang)
+        f"compose:pronoun:{chunk_lang}", lambda ps: _person_pronoun(ps, chunk_lang)
     )
-    if cand.unit.order == 0 or not pattern.search(cand.unit.text):
+    text = cand.unit.text
+    if cand.unit.order == 0 or not pattern.search(text) or _NAME.search(text):
         return None
     units = split_units(cand.hit.chunk.text)
     previous = next((u for u in units if u.order == cand.unit.order - 1), None)
@@ -174,6 +179,7 @@ def source_of(n: int, cand: Candidate) -> Source:
 
 
 textregex.register_text_function(
-    "assistant.stages.compose._opens_with_pronoun",
-    lambda text: _opens_with_pronoun(packs.active(), "fi").search(text),
+    "assistant.stages.compose._person_pronoun",
+    lambda text: _person_pronoun(packs.active(), "fi").search(text),
 )
+textregex.register_text_function("assistant.stages.compose._NAME", lambda t: _NAME.search(t))

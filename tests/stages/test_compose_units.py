@@ -35,6 +35,30 @@ CASES = [
     ),
     (
         "en",
+        "Anna Virtanen has been a senior adviser at the City of Tampere since 2019. "
+        "In a press release of 2024 she explained how applications are assessed.",
+        True,
+    ),
+    (
+        "fi",
+        "Anna Virtanen on toiminut Tampereen kaupungin erityisasiantuntijana vuodesta 2019. "
+        "Vuoden 2024 tiedotteessa hän kertoi, miten hakemukset arvioidaan.",
+        True,
+    ),
+    (
+        "sv",
+        "Anna Virtanen är specialsakkunnig vid Tammerfors stad sedan år 2019. "
+        "I ett pressmeddelande år 2024 berättade hon hur ansökningarna bedöms.",
+        True,
+    ),
+    (
+        "en",
+        "The City of Tampere made two decisions about the agreement in 2021. "
+        "Anna Virtanen said she prepared both of them in the same office.",
+        False,
+    ),
+    (
+        "en",
         "The City of Tampere made two decisions about the agreement in 2021. "
         "Both were prepared by the same office of the city.",
         False,
