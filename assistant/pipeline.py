@@ -281,7 +281,7 @@ class Assistant:
         kind = analyse(obs.standalone)
         t = time.perf_counter()
         reading = self.understand.read(obs, state.weights)
-        persona = self.understand.persona(kind, reading, turns)
+        persona = self.understand.persona(obs.question, reading, turns)
         timings["understand"] += _ms(t)
 
         t = time.perf_counter()
