@@ -160,7 +160,10 @@ class Renamer:
     in another family; a word's ending beyond its stem is kept ("Hiedanrannan" -> pseudo-stem +
     "nan"), and so is its case. Without it, 100,000 chunks spliced from the corpus's 775
     sentences hold each of its names thousands of times and BM25 can no longer find the real
-    chunk; with it a name recurs within a family about as often as in the real corpus."""
+    chunk; with it the real name is in the real chunks only, and each family's pseudo-name in
+    that family only (more often there than the name in the corpus: 48 of 150 English chunks of
+    one family hold the pseudo-"AuroraAI", 6 of 152 real ones hold "AuroraAI", because every
+    synthetic chunk draws its sentences from all of the corpus's documents)."""
 
     def __init__(self, vocabulary: Vocabulary, lang: str, family: int, seed: int) -> None:
         self.vocabulary, self.lang = vocabulary, lang
