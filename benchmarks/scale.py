@@ -12,6 +12,16 @@ dev questions with the real query embedder (the pipeline has no answer cache). T
 output is one JSON object. `--chroma-server` puts the vectors in a `chroma run` on a free loopback
 port instead of embedded Chroma; its memory counts in `peak_rss_mb`.
 
+Names: in a real knowledge base 100 times larger (every city's agreement, every programme) each
+family of documents has names of its own. So every FAMILY_DOCS synthetic documents (about the
+corpus's size) form a family, and in a family every rare word of a spliced sentence (RARE_SHARE,
+NAME_SHARE: rare by the real corpus's own frequencies) becomes a family-specific pseudo-word, the
+same all through the family (`Renamer`). Numbers and dates are kept: they are shared by real
+documents too, and rewriting "12.5.2022" would test a date parser, not retrieval. Vectors are not
+touched: they stay combined from the real sentences, so synthetic chunks compete densely as much
+as before and only their surface words change. hit@5 at scale depends on how often names recur;
+the generator sets that from the corpus's own name frequencies, per family.
+
 `make bench-scale` runs 120 (no more than the corpus: the real corpus alone), 1k, 10k and 100k
 chunks and writes the "Scale" section of docs/BENCHMARKS.md and docs/scale.svg. No figure here is
 asserted in tests; the generator is (tests/benchmarks/test_scale.py).
@@ -20,10 +30,12 @@ asserted in tests; the generator is (tests/benchmarks/test_scale.py).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
 import random
+import re
 import shutil
 import socket
 import subprocess
@@ -54,6 +66,24 @@ SYNTHETIC_PREFIX = "synth-"
 SPLICE_MIN_WORDS = 8
 
 
+# Rare words are renamed per family of synthetic documents (see `Renamer`). A family is
+# FAMILY_DOCS documents, 450 chunks: about the real corpus's size (456), as if each family were
+# another city's or programme's knowledge base with names of its own.
+FAMILY_DOCS = 45
+# Frequencies are of BM25's terms (the language's Snowball stem of a lower-cased word), counted
+# in the real corpus's chunks of the word's language (152 a language). Any term in at most
+# RARE_SHARE of them (3 chunks: about half the distinct terms, mostly one-off words and Finnish
+# compounds) is renamed; so is a name (a term the corpus writes capitalised inside sentences more
+# often than in lower case, see `Vocabulary`), wherever it stands, in at most NAME_SHARE of them
+# (15 chunks: "AuroraAI" 6, "Niittyniemi" 6, "Hiedanranta" 9, "Finland" 10). The setting every
+# document shares keeps its name ("Tampere" 114, "Tammerfors" 93), and so do common words.
+RARE_SHARE = 0.02
+NAME_SHARE = 0.10
+_WORD = re.compile(r"[^\W\d_]+")  # letter runs: numbers and dates are never renamed
+_ONSETS = "pktmnlrsvhjd"
+_VOWELS = "aeiouy"
+
+
 @dataclass(frozen=True)
 class Source:
     """A real corpus sentence that synthetic sentences are spliced from."""
@@ -74,6 +104,103 @@ def sentence_pools(chunks: list, row_of: dict[str, int]) -> dict[str, list[Sourc
             if unit.kind == "sentence" and unit.words >= SPLICE_MIN_WORDS and row is not None:
                 pools.setdefault(chunk.lang, []).append(Source(chunk.doc_id, unit.text, row))
     return pools
+
+
+def _stem(lang: str, word: str) -> str:
+    """BM25's term for a word (assistant.retrieval.bm25 stems with the language's Snowball)."""
+    from assistant.retrieval.bm25 import tokenize
+
+    return (tokenize(word, lang) or [word.lower()])[0]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """How many real chunks of each language hold each BM25 term (a word's stem), and which
+    terms are names: written capitalised inside a sentence more often than in lower case."""
+
+    chunk_freq: dict[str, dict[str, int]]
+    chunks: dict[str, int]
+    names: dict[str, set[str]]
+
+    @classmethod
+    def of(cls, chunks: list) -> Vocabulary:
+        freq: dict[str, dict[str, int]] = {}
+        count: dict[str, int] = {}
+        case: dict[str, dict[str, int]] = {}  # term -> capitalised inside a sentence - lower
+        for chunk in chunks:
+            count[chunk.lang] = count.get(chunk.lang, 0) + 1
+            terms = freq.setdefault(chunk.lang, {})
+            seen = case.setdefault(chunk.lang, {})
+            found = set()
+            for match in _WORD.finditer(chunk.text):
+                word = match.group()
+                term = _stem(chunk.lang, word)
+                found.add(term)
+                before = chunk.text[: match.start()].rstrip()[-1:]
+                if word[0].islower():
+                    seen[term] = seen.get(term, 0) - 1
+                elif before and (before.isalnum() or before in ",;(-–"):
+                    seen[term] = seen.get(term, 0) + 1
+            for term in found:
+                terms[term] = terms.get(term, 0) + 1
+        names = {lang: {t for t, n in seen.items() if n > 0} for lang, seen in case.items()}
+        return cls(freq, count, names)
+
+    def rare(self, lang: str, term: str) -> bool:
+        """Whether a family renames `term`: rare in the real corpus (RARE_SHARE), or a name
+        rarer than the setting's (NAME_SHARE)."""
+        seen = self.chunk_freq.get(lang, {}).get(term, 0)
+        name = term in self.names.get(lang, ())
+        return seen <= (NAME_SHARE if name else RARE_SHARE) * self.chunks.get(lang, 0)
+
+
+class Renamer:
+    """Gives the rare words of one family of synthetic documents (one language) pseudo-words of
+    their own: the same term always gets the same pseudo-stem within the family and another one
+    in another family; a word's ending beyond its stem is kept ("Hiedanrannan" -> pseudo-stem +
+    "nan"), and so is its case. Without it, 100,000 chunks spliced from the corpus's 775
+    sentences hold each of its names thousands of times and BM25 can no longer find the real
+    chunk; with it the real name is in the real chunks only, and each family's pseudo-name in
+    that family only (more often there than the name in the corpus: 48 of 150 English chunks of
+    one family hold the pseudo-"AuroraAI", 6 of 152 real ones hold "AuroraAI", because every
+    synthetic chunk draws its sentences from all of the corpus's documents)."""
+
+    def __init__(self, vocabulary: Vocabulary, lang: str, family: int, seed: int) -> None:
+        self.vocabulary, self.lang = vocabulary, lang
+        self.salt = f"{seed}|{family}|{lang}|"
+        self.stems: dict[str, str] = {}
+        self.renamed = self.words = 0  # tokens seen and renamed (the docs give the share)
+
+    def pseudo(self, term: str) -> str:
+        """A hash-derived syllable string about as long as `term`, never a real term."""
+        if term not in self.stems:
+            real = self.vocabulary.chunk_freq.get(self.lang, {})
+            digest = hashlib.blake2b((self.salt + term).encode(), digest_size=32).digest()
+            letters = "".join(
+                _ONSETS[digest[i] % len(_ONSETS)] + _VOWELS[digest[i + 1] % len(_VOWELS)]
+                for i in range(0, 32, 2)
+            )
+            size = max(len(term), 2)
+            while letters[:size] in real and size < len(letters):
+                size += 1
+            self.stems[term] = letters[:size]
+        return self.stems[term]
+
+    def word(self, word: str) -> str:
+        """`word` itself, or its family's pseudo-word when it is rare."""
+        term = _stem(self.lang, word)
+        self.words += 1
+        if not self.vocabulary.rare(self.lang, term):
+            return word
+        self.renamed += 1
+        lower = word.lower()
+        new = self.pseudo(term) + (lower[len(term) :] if lower.startswith(term) else "")
+        if word.isupper() and len(word) > 1:
+            return new.upper()
+        return new.capitalize() if word[0].isupper() else new
+
+    def __call__(self, text: str) -> str:
+        return _WORD.sub(lambda m: self.word(m.group()), text)
 
 
 def _cut(words: list[str], rng: random.Random) -> int:
@@ -97,20 +224,29 @@ def splice(head: Source, tail: Source, rng: random.Random) -> str | None:
 
 
 def synthetic_documents(
-    n: int, pools: dict[str, list[Source]], seed: int
+    n: int, pools: dict[str, list[Source]], seed: int, vocabulary: Vocabulary | None = None
 ) -> Iterator[tuple[str, str, str, dict[str, tuple[int, int]]]]:
     """(lang, doc_id, Markdown, spliced sentence key -> its sources' rows) for `n` sections.
 
     Each section is one chunk of spliced sentences in one language; deterministic for a seed.
+    With a `vocabulary` (the benchmark always gives one), every FAMILY_DOCS documents form a
+    family whose rare words are renamed (`Renamer`); the vectors stay those of the real sources.
     """
-    from assistant.answer.units import unit_key
+    from assistant.answer.units import split_units, unit_key
 
     rng = random.Random(seed)
     langs = sorted(pools)
     written = doc = 0
+    families: dict[tuple[str, int], Renamer] = {}
     while written < n:
         lang = langs[doc % len(langs)]
         pool = pools[lang]
+        family = doc // FAMILY_DOCS
+        rename = None
+        if vocabulary is not None:  # one family's names are kept across its documents
+            if (lang, family) not in families:
+                families[(lang, family)] = Renamer(vocabulary, lang, family, seed)
+            rename = families[(lang, family)]
         sections, sources = [], {}
         for _ in range(min(SECTIONS_PER_DOC, n - written)):
             target = rng.randint(*SECTION_WORDS)
@@ -121,6 +257,11 @@ def synthetic_documents(
                 if head.doc_id == tail.doc_id:
                     continue
                 text = splice(head, tail, rng)
+                if text is not None and rename is not None:
+                    text = rename(text)
+                    units = split_units(text)
+                    if len(units) != 1 or units[0].text != text:
+                        text = None
                 if text is None:
                     continue
                 size = len(text.split())
@@ -145,11 +286,11 @@ def synthetic_documents(
 
 
 def _write_synthetic(
-    n: int, pools: dict[str, list[Source]], out: Path, seed: int
+    n: int, pools: dict[str, list[Source]], out: Path, seed: int, vocabulary: Vocabulary
 ) -> dict[str, tuple[int, int]]:
     """Writes the documents under `out`/<lang>/; returns every spliced sentence's sources."""
     sources: dict[str, tuple[int, int]] = {}
-    for lang, doc_id, text, spliced in synthetic_documents(n, pools, seed):
+    for lang, doc_id, text, spliced in synthetic_documents(n, pools, seed, vocabulary):
         path = out / lang / f"{doc_id}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
@@ -237,7 +378,8 @@ def build(n: int, seed: int) -> dict:
     if synthetic:
         pools = sentence_pools(manifest.chunks, row_of)
         folder = settings.data_dir.parent / "synthetic"
-        spliced.update(_write_synthetic(synthetic, pools, folder, seed))
+        vocabulary = Vocabulary.of(manifest.chunks)
+        spliced.update(_write_synthetic(synthetic, pools, folder, seed, vocabulary))
         recombined = Recombined()
         t = time.perf_counter()
         report = Indexer(settings, recombined, store).run([folder])
@@ -565,7 +707,10 @@ def _section(results: list[dict], plot: str) -> str:
         f"{platform.python_version()}, {results[0]['store']} Chroma. Each size is a fresh index: "
         "the real corpus (real embeddings) plus synthetic chunks whose sentences each splice the "
         "first part of one real corpus sentence to the last part of another (from another "
-        "document, same language), so no synthetic chunk holds a whole real sentence; a spliced "
+        "document, same language), so no synthetic chunk holds a whole real sentence; in each "
+        f"family of {FAMILY_DOCS} synthetic documents the words that are rare in the real corpus "
+        "(names and one-off words, by its own frequencies) become pseudo-words of that family "
+        "(see `Renamer`: numbers and dates are kept); a spliced "
         "sentence's vector, and a synthetic chunk's, are combined from the real embeddings of the "
         "sentences they were cut from (a mean whose spread about the corpus centroid is restored, "
         "see `combine`), ingested through the real indexer. The dev questions are asked in a "

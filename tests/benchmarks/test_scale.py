@@ -11,9 +11,12 @@ import pytest
 
 from assistant.answer.units import split_units
 from benchmarks.scale import (
+    FAMILY_DOCS,
     SPLICE_MIN_WORDS,
     SYNTHETIC_PREFIX,
+    Renamer,
     Source,
+    Vocabulary,
     combine,
     sentence_pools,
     splice,
@@ -84,6 +87,123 @@ def test_the_same_seed_gives_the_same_documents(corpus_pools):
     again = [text for _, _, text, _ in synthetic_documents(25, pools, seed=7)]
     other = [text for _, _, text, _ in synthetic_documents(25, pools, seed=8)]
     assert once == again and once != other
+
+
+# ----- renaming rare words per family ---------------------------------------------------------
+# A toy corpus per language: 50 chunks each hold the common sentence, one chunk the rare one.
+# The rare one's name and rare word are in 1 chunk of 51 (<= RARE_SHARE); the setting's name and
+# the common words are in all 51.
+TOY = {
+    "en": (
+        "The city of Tampere funds projects with the region.",
+        "Mirjami Kolehmainen leads the Hiedanranta pilot",
+        ("Mirjami", "Kolehmainen", "Hiedanranta", "pilot"),
+        ("The", "city", "Tampere", "funds", "projects", "region", "the"),
+    ),
+    "fi": (
+        "Tampereen kaupunki rahoittaa hankkeita yhdessä maakunnan kanssa.",
+        "Mirjami Kolehmainen johtaa Hiedanrannan kokeilua kaupunki kanssa",
+        ("Mirjami", "Kolehmainen", "Hiedanrannan", "kokeilua"),
+        ("Tampereen", "kaupunki", "rahoittaa", "hankkeita", "kanssa"),
+    ),
+    "sv": (
+        "Staden Tammerfors finansierar projekt tillsammans med regionen.",
+        "Mirjami Kolehmainen leder försöket i Hiedanranta med staden",
+        ("Mirjami", "Kolehmainen", "Hiedanranta", "försöket"),
+        ("Staden", "Tammerfors", "finansierar", "projekt", "med", "staden"),
+    ),
+}
+
+
+class ToyChunk:
+    def __init__(self, lang: str, text: str) -> None:
+        self.lang, self.text = lang, text
+
+
+def toy_vocabulary() -> Vocabulary:
+    chunks = []
+    for lang, (common, rare, _, _) in TOY.items():
+        chunks += [ToyChunk(lang, common) for _ in range(50)] + [
+            ToyChunk(lang, common + " " + rare)
+        ]
+    return Vocabulary.of(chunks)
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[^\W\d_]+", text)
+
+
+@pytest.mark.parametrize("lang", sorted(TOY))
+def test_a_family_renames_rare_words_consistently_and_leaves_common_ones(lang):
+    common, rare, rare_words, common_words = TOY[lang]
+    vocabulary = toy_vocabulary()
+    text = f"{common} {rare}, {rare} 2026."
+    renamed = Renamer(vocabulary, lang, family=0, seed=13)(text)
+    assert renamed == Renamer(vocabulary, lang, family=0, seed=13)(text)  # deterministic
+    before, after = words(text), words(renamed)
+    assert len(before) == len(after) and "2026" in renamed  # numbers are kept
+    pairs = set(zip(before, after, strict=True))
+    for word in rare_words:
+        names = {a for b, a in pairs if b == word}
+        assert len(names) == 1  # the same name every time in the family
+        new = names.pop()
+        assert new.lower() != word.lower() and new[0].isupper() == word[0].isupper()
+        assert abs(len(new) - len(word)) <= 3
+    for word in common_words:
+        assert (word, word) in pairs  # common words and the shared setting keep their names
+    assert len(renamed.split()) == len(text.split())
+
+
+@pytest.mark.parametrize("lang", sorted(TOY))
+def test_two_families_and_two_seeds_give_a_rare_word_different_names(lang):
+    _, rare, rare_words, _ = TOY[lang]
+    vocabulary = toy_vocabulary()
+    one = Renamer(vocabulary, lang, family=0, seed=13)(rare)
+    two = Renamer(vocabulary, lang, family=1, seed=13)(rare)
+    other_seed = Renamer(vocabulary, lang, family=0, seed=14)(rare)
+    assert one != two and one != other_seed
+    renamed = set(words(one)) - set(words(rare))
+    assert renamed and not renamed & set(words(two))
+    real = {w.lower() for text in TOY[lang][:2] for w in words(text)}
+    assert not {w.lower() for w in renamed} & real  # pseudo-words are not the real words
+
+
+@pytest.mark.parametrize(
+    ("lang", "forms"),
+    [
+        ("fi", ("Hiedanranta", "Hiedanrannan")),
+        ("en", ("pilot", "pilots")),
+        ("sv", ("försöket", "försöken")),
+    ],
+)
+def test_forms_of_one_rare_term_keep_one_pseudo_stem_and_their_endings(lang, forms):
+    renamer = Renamer(toy_vocabulary(), lang, family=3, seed=13)
+    new = [renamer.word(form) for form in forms]
+    stem = renamer.stems
+    assert len(stem) == 1  # one term, one pseudo-stem
+    pseudo = next(iter(stem.values()))
+    assert all(n.lower().startswith(pseudo) for n in new)
+    assert new[0] != new[1] and new[0].lower() != forms[0].lower()
+
+
+def test_the_corpus_families_rename_its_rare_names_and_keep_the_vectors_sources(corpus_pools):
+    """On the real corpus: "AuroraAI" (6 English chunks) never reaches a synthetic document,
+    each family names it once and for all, and every sentence still has its two sources."""
+    pools, sentences = corpus_pools
+    chunks, _, _ = collect_chunks([ROOT / "corpus"])
+    vocabulary = Vocabulary.of(chunks)
+    n = 2 * FAMILY_DOCS * 10 + 30  # three families (the last one partial)
+    docs = list(synthetic_documents(n, pools, seed=13, vocabulary=vocabulary))
+    plain = list(synthetic_documents(n, pools, seed=13))
+    assert any("AuroraAI" in text for _, _, text, _ in plain)
+    assert not any("AuroraAI" in text for _, _, text, _ in docs)
+    assert all("Tampere" in text or "Tammerfors" in text for _, _, text, _ in docs[:9])
+    for _, _, text, spliced in docs:
+        assert not any(sentence in text for sentence in sentences)
+        body = split_units(text.split("\n---\n", 1)[1])
+        assert body and all(u.key in spliced for u in body)
+    again = list(synthetic_documents(n, pools, seed=13, vocabulary=vocabulary))
+    assert [d[2] for d in again] == [d[2] for d in docs]
 
 
 @pytest.mark.parametrize("k", [1, 2, 4, 20])
