@@ -98,7 +98,7 @@ class TermWeights:
 
 
 def _copula(lang: str) -> textregex.Pattern:
-    """" is "/" on "/" är ": the pack's copulas (words.yaml, function_words.copulas)."""
+    """ " is "/" on "/" är ": the pack's copulas (words.yaml, function_words.copulas)."""
 
     def build(ps: packs.PackSet) -> textregex.Pattern:
         words = sorted(ps.words(lang).function_words.copulas, key=len, reverse=True)
