@@ -163,16 +163,6 @@ def render_html(results: Mapping[str, Any]) -> str:
     )
 
 
-MARKDOWN_METRICS = (
-    "key_fact_accuracy",
-    "refusal_accuracy",
-    "false_refusal_rate",
-    "language_match",
-    "citation_validity",
-    "citation_url_validity",
-)
-
-
 def _cell(part: Mapping[str, Any], metric: str) -> str:
     """A rate with its Wilson 95 % interval, as docs/EVALUATION.md shows it."""
     value = part.get(metric)
@@ -190,7 +180,12 @@ def render_markdown(results: Mapping[str, Any]) -> str:
     lines: list[str] = []
     for label, summary in series_of(results):
         parts = [("all", summary["overall"]), *summary.get("by_lang", {}).items()]
-        shown = [m for m in MARKDOWN_METRICS if any(p.get(m) is not None for _, p in parts)]
+        # The rates, i.e. the metrics the summary gives a Wilson interval for.
+        shown = [
+            m
+            for m in RATIO_METRICS
+            if any(p.get(m) is not None and m in (p.get("intervals") or {}) for _, p in parts)
+        ]
         lines += [f"### {label}", ""]
         lines.append("| | n | " + " | ".join(shown) + " | median words |")
         lines.append("|---|---|" + "---|" * len(shown) + "---|")
