@@ -48,11 +48,14 @@ class Understand:
 
     def read(self, obs: Observation, weights: TermWeights) -> Reading | None:
         """Kind, asker and P(answerable); with ANSWER_DECISION=both, the threshold fitted for
-        deciding beside the word rules."""
+        deciding beside the word rules; with 'rules', no answerability is computed (nothing
+        reads it there)."""
         if self.understanding is None:
             return None
-        both = self.settings.answer_decision == "both"
-        return self.understanding.read(obs, weights, with_rules=both)
+        decision = self.settings.answer_decision
+        return self.understanding.read(
+            obs, weights, with_rules=decision == "both", decide=decision != "rules"
+        )
 
     def persona(self, question: str, reading: Reading | None, turns: list[Turn]) -> str | None:
         """Whom a next step is for: the asker as this question, in the asker's own words (not

@@ -115,14 +115,20 @@ class Understanding:
     languages: tuple[str, ...]
     exemplars: Exemplars | None = None
 
-    def read(self, obs: Observation, weights: TermWeights, with_rules: bool = False) -> Reading:
-        """Kind, asker and (when calibrated) the answerability decision for one observation;
-        `with_rules`: the threshold fitted for deciding together with the word rules."""
+    def read(
+        self,
+        obs: Observation,
+        weights: TermWeights,
+        with_rules: bool = False,
+        decide: bool = True,
+    ) -> Reading:
+        """Kind, asker and (when calibrated and `decide`) the answerability decision for one
+        observation; `with_rules`: the threshold fitted for deciding beside the word rules."""
         kind_proba = self.classifier.kind_proba(obs.qvec)
         asker_proba = self.classifier.asker_proba(obs.qvec)
         kind = max(sorted(kind_proba), key=lambda k: kind_proba[k])
         asker = max(sorted(asker_proba), key=lambda a: asker_proba[a])
-        if self.answerability is None:
+        if self.answerability is None or not decide:
             return Reading(kind, kind_proba, asker, None, None, None)
         exemplar = self.exemplars.features(obs.qvec) if self.exemplars else None
         features = answerability_features(

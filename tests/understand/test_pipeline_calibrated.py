@@ -148,9 +148,9 @@ def test_both_refuses_when_the_calibrated_model_does(both, monkeypatch, lang: st
     understanding = type(both.understanding)
     read = understanding.read
 
-    def unanswerable(self, obs, weights, with_rules=False):
-        assert with_rules  # 'both' uses the threshold fitted together with the rules
-        reading = read(self, obs, weights, with_rules)
+    def unanswerable(self, obs, weights, with_rules=False, decide=True):
+        assert with_rules and decide  # 'both' decides, with the threshold fitted beside the rules
+        reading = read(self, obs, weights, with_rules, decide)
         return dataclasses.replace(reading, p_answerable=0.0, answerable=False)
 
     monkeypatch.setattr(understanding, "read", unanswerable)
