@@ -77,6 +77,28 @@ TEMPLATES: dict[str, frozenset[str]] = {
         "llm_passages_label": (),
         "llm_question_label": (),
         "llm_condense_rules": (),
+        # the Telegram bot's own texts (bots/telegram/messages.py); q_*: what /contacts and
+        # /focus ask the pipeline
+        "bot_greeting": ("name", "ttl", "days"),
+        "bot_help": (),
+        "bot_choose_language": (),
+        "bot_language_set": (),
+        "bot_reset": (),
+        "bot_text_only": (),
+        "bot_rate_limited": (),
+        "bot_apology": (),
+        "bot_busy": (),
+        "bot_feedback_thanks": (),
+        "bot_feedback_unknown": (),
+        "bot_empty_question": (),
+        "bot_cmd_start": (),
+        "bot_cmd_help": (),
+        "bot_cmd_contacts": (),
+        "bot_cmd_focus": (),
+        "bot_cmd_lang": (),
+        "bot_cmd_reset": (),
+        "bot_q_contacts": (),
+        "bot_q_focus": (),
     }.items()
 }
 _ID_CHARS = frozenset(string.ascii_letters + string.digits + "_.:-")

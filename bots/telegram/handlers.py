@@ -72,7 +72,7 @@ def language_keyboard() -> InlineKeyboardMarkup:
         [
             [
                 InlineKeyboardButton(name, callback_data=f"lang:{code}")
-                for code, name in messages.LANGUAGE_NAMES.items()
+                for code, name in messages.language_names().items()
             ]
         ]
     )

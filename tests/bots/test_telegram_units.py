@@ -7,6 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from assistant import packs
 from assistant.schema import LANGS, Answer
 from assistant.settings import Settings
 from bots.telegram import messages
@@ -25,11 +28,38 @@ def answer(text: str, **kw) -> Answer:
     )
 
 
-def test_every_ui_text_exists_in_all_three_languages():
-    keys = set(messages.TEXTS["en"])
-    for lang in LANGS:
-        assert set(messages.TEXTS[lang]) == keys, lang
-        assert all(messages.TEXTS[lang][k].strip() for k in keys)
+UI_KEYS = (
+    "greeting",
+    "help",
+    "choose_language",
+    "language_set",
+    "reset",
+    "text_only",
+    "rate_limited",
+    "apology",
+    "busy",
+    "sources",
+    "feedback_thanks",
+    "feedback_unknown",
+    "empty_question",
+    "q_contacts",
+    "q_focus",
+    *(f"cmd_{command}" for command in messages.COMMANDS),
+)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_ui_text_comes_from_the_languages_pack(lang):
+    texts = {key: messages.text(lang, key, name="", ttl=30, days=90) for key in UI_KEYS}
+    assert all(text.strip() for text in texts.values())
+    assert "{" not in texts["greeting"] and "30" in texts["greeting"]
+    assert texts["sources"] == packs.active().say("sources_heading", lang)
+    assert messages.language_names()[lang] == packs.active().words(lang).language.name
+    if lang != "en":  # its own words, not English ones
+        assert texts["help"] != messages.text("en", "help")
+
+
+def test_an_unserved_language_gets_the_default_languages_texts():
     assert messages.text("de", "help") == messages.text("en", "help")
 
 

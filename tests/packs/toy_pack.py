@@ -28,6 +28,26 @@ llm_answer_rules: 'Antworte nur aus den Textstellen. Sonst sage genau: "{refusal
 llm_passages_label: Zitierte Textstellen
 llm_question_label: Frage
 llm_condense_rules: Schreibe die letzte Nachricht als eigenständige Frage.
+bot_greeting: 'Hallo{name}! Gespeichert wird {ttl} Minuten und {days} Tage lang.'
+bot_help: Schreiben Sie Ihre Frage als Nachricht.
+bot_choose_language: 'Wählen Sie Ihre Sprache:'
+bot_language_set: OK, ich antworte auf Deutsch.
+bot_reset: Erledigt, ich habe dieses Gespräch vergessen.
+bot_text_only: Bitte schreiben Sie Ihre Frage als Text.
+bot_rate_limited: Bitte warten Sie eine Minute und fragen Sie dann erneut.
+bot_apology: Entschuldigung, etwas ist schiefgegangen. Bitte versuchen Sie es gleich noch einmal.
+bot_busy: Mein Gesprächsgedächtnis ist gerade nicht erreichbar.
+bot_feedback_thanks: Danke für die Rückmeldung!
+bot_feedback_unknown: Diese Antwort habe ich leider nicht mehr.
+bot_empty_question: Bitte schreiben Sie Ihre Frage nach meinem Namen.
+bot_cmd_start: Starten und die Sprache wählen
+bot_cmd_help: So benutzen Sie den Bot
+bot_cmd_contacts: Kontaktpersonen
+bot_cmd_focus: Schwerpunkte
+bot_cmd_lang: Sprache wählen
+bot_cmd_reset: Dieses Gespräch vergessen
+bot_q_contacts: Wer sind die Kontaktpersonen der Beispielvereinbarung?
+bot_q_focus: Welche Schwerpunkte hat die Beispielvereinbarung?
 """
 
 GERMAN_WORDS = r"""
