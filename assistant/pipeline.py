@@ -281,7 +281,10 @@ class Assistant:
         kind = analyse(obs.standalone)
         t = time.perf_counter()
         reading = self.understand.read(obs, state.weights)
-        persona = self.understand.persona(obs.question, reading, turns)
+        # A follow-up's standalone question carries earlier words: the persona is read from the
+        # question as asked (the same reading when there was nothing to resolve).
+        asked = kind if obs.standalone == obs.question else analyse(obs.question)
+        persona = self.understand.persona(asked, reading, turns)
         timings["understand"] += _ms(t)
 
         t = time.perf_counter()

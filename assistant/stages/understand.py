@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from assistant import bounds, languages
 from assistant.answer import followup
-from assistant.answer.analysis import PERSONAS, analyse
+from assistant.answer.analysis import PERSONAS, QuestionKind
 from assistant.answer.extractive import TermWeights
 from assistant.answer.llm import LLMAnswerer
 from assistant.embeddings import EmbeddingProvider
@@ -57,12 +57,15 @@ class Understand:
             obs, weights, with_rules=decision == "both", decide=decision != "rules"
         )
 
-    def persona(self, question: str, reading: Reading | None, turns: list[Turn]) -> str | None:
-        """Whom a next step is for: the asker as this question, in the asker's own words (not
-        the standalone question, which may carry an earlier message), shows it, or as the
-        conversation remembers it when this question asks what to do."""
+    def persona(
+        self, asked: QuestionKind, reading: Reading | None, turns: list[Turn]
+    ) -> str | None:
+        """Whom a next step is for: the asker as this question, in the asker's own words
+        (`asked`: the rules' reading of the question as asked, not of the standalone question,
+        which may carry an earlier message), shows it, or as the conversation remembers it when
+        this question asks what to do."""
         if reading is None or self.settings.answer_decision != "calibrated":
-            persona = analyse(question).persona
+            persona = asked.persona
             remembered = None if persona else self._persona_from_history(turns)
         else:
             persona = ASKER_PERSONA.get(reading.asker)
