@@ -557,9 +557,20 @@ def _child(mode: str, arg: int, env: dict[str, str], watch: PeakRSS | None) -> d
 
 
 def run_one(
-    chunks: int, chroma_server: bool, seed: int, rounds: int, base: Path | None = None
+    chunks: int,
+    chroma_server: bool,
+    seed: int,
+    rounds: int,
+    base: Path | None = None,
+    keep: Path | None = None,
 ) -> dict:
-    tmp = Path(tempfile.mkdtemp(prefix="scale-"))
+    """Build and probe one size in a temporary folder; `keep` (empty or absent) keeps the index
+    there instead of deleting it, for a per-question look at what a size loses."""
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+        if any(keep.iterdir()):
+            raise SystemExit(f"--keep {keep}: not empty")
+    tmp = keep if keep is not None else Path(tempfile.mkdtemp(prefix="scale-"))
     if base is not None and not chroma_server and (base / "index").is_dir():
         # The corpus's real embeddings from an earlier ingest: the indexer is incremental, so
         # whatever changed since is embedded again and the rest is reused as it would be.
@@ -593,7 +604,8 @@ def run_one(
                 server.wait(10)
             except subprocess.TimeoutExpired:
                 server.kill()
-        shutil.rmtree(tmp, ignore_errors=True)
+        if keep is None:
+            shutil.rmtree(tmp, ignore_errors=True)
     load = os.getloadavg()
     result = {
         "chunks": built["chunks"],
@@ -774,6 +786,9 @@ def main() -> int:
         default=ROOT / "data" / "test-index",
         help="an index of corpus/ to start from (embedded mode; default: the tests' index)",
     )
+    parser.add_argument(
+        "--keep", type=Path, metavar="DIR", help="keep the index in DIR (with --chunks)"
+    )
     parser.add_argument("--doc", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
     parser.add_argument("--plot", type=Path, default=ROOT / "docs" / "scale.svg")
     parser.add_argument(
@@ -798,7 +813,7 @@ def main() -> int:
         return 0
     if not args.chunks:
         parser.error("--chunks N or --sizes A,B,C")
-    result = run_one(args.chunks, args.chroma_server, args.seed, args.rounds, args.base)
+    result = run_one(args.chunks, args.chroma_server, args.seed, args.rounds, args.base, args.keep)
     if not args.json:
         for key, value in result.items():
             print(f"{key:>24}: {value}")
