@@ -5,7 +5,8 @@ of EXTRA_PACKS_DIRS), so a fourth language is a new directory, not a code edit. 
 labelled example questions (`examples-<writer>.yaml`, one file per writer) per kind of question and
 per kind of asker, the assistant's own words (`templates.yaml`: answer frames and UI strings) and
 the language's words (`words.yaml`: its name for detection and stemming, function words, follow-up
-pronouns and ordinals, the word patterns of the rule-based question analysis). See README.md there.
+pronouns and ordinals, the word patterns of the rule-based question analysis) and the web page's
+words (`web.yaml`: labels and suggested questions; optional, key by key). See README.md there.
 `calibration/` is not a language: it holds the fitted parameters per embedding model.
 
 Pack files are read with a safe YAML loader that refuses anchors and aliases, and with a size bound,
@@ -101,6 +102,43 @@ TEMPLATES: dict[str, frozenset[str]] = {
         "bot_q_focus": (),
     }.items()
 }
+# The web page's words (web.yaml; assistant/api/static/app.js shows them), each with the
+# placeholders it may fill in. Optional per pack: a key a pack lacks is shown in the default
+# language; `suggestions` is a list of example questions shown as buttons.
+WEB: dict[str, frozenset[str]] = {
+    key: frozenset(fields)
+    for key, fields in {
+        "title": (),
+        "skip": (),
+        "language": (),
+        "auto": (),
+        "notice": (),
+        "suggestTitle": (),
+        "questionLabel": (),
+        "ask": (),
+        "hint": (),
+        "newChat": (),
+        "privacyTitle": (),
+        "privacy": ("days", "ttl"),
+        "apiDocs": (),
+        "you": (),
+        "assistant": (),
+        "sources": (),
+        "asOf": ("date",),
+        "openSource": (),
+        "helpful": (),
+        "notHelpful": (),
+        "thanks": (),
+        "feedbackFailed": (),
+        "writing": (),
+        "empty": (),
+        "tooLong": ("max",),
+        "failed": (),
+        "rateLimited": ("s",),
+        "refused": (),
+    }.items()
+}
+MAX_SUGGESTIONS = 6
 _ID_CHARS = frozenset(string.ascii_letters + string.digits + "_.:-")
 
 
@@ -226,6 +264,13 @@ class Words(_Strict):
     patterns: Patterns = Patterns()
 
 
+class WebStrings(_Strict):
+    """web.yaml: the page's labels (keys of WEB, a subset) and its suggested questions."""
+
+    labels: dict[str, Annotated[str, Field(min_length=1, max_length=MAX_TEMPLATE_CHARS)]]
+    suggestions: list[Annotated[str, Field(min_length=1, max_length=200)]]
+
+
 _TEMPLATES_SHAPE = TypeAdapter(
     dict[str, Annotated[str, Field(min_length=1, max_length=MAX_TEMPLATE_CHARS)]]
 )
@@ -241,6 +286,7 @@ class Pack:
     askers: list[Example] = field(default_factory=list)
     templates: dict[str, str] | None = None
     words: Words | None = None
+    web: WebStrings | None = None
 
 
 class _NoAliasLoader(yaml.SafeLoader):
@@ -317,17 +363,43 @@ def _load_templates(file: Path) -> dict[str, str]:
     for key, text in templates.items():
         if key not in TEMPLATES:
             raise PackError(f"{file}: unknown key {key!r} (known: {', '.join(TEMPLATES)})")
-        try:
-            fields = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
-        except ValueError as exc:
-            raise PackError(f"{file}: key {key!r}: {exc}") from None
-        if fields - TEMPLATES[key]:
-            allowed = ", ".join(sorted(TEMPLATES[key])) or "none"
-            raise PackError(
-                f"{file}: key {key!r}: placeholders {sorted(fields - TEMPLATES[key])} "
-                f"(allowed: {allowed})"
-            )
+        _placeholders(file, key, text, TEMPLATES[key])
     return templates
+
+
+def _placeholders(file: Path, key: str, text: str, allowed: frozenset[str]) -> None:
+    """A string may hold only its key's own {placeholders}: else a PackError naming both."""
+    try:
+        fields = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    except ValueError as exc:
+        raise PackError(f"{file}: key {key!r}: {exc}") from None
+    if fields - allowed:
+        names = ", ".join(sorted(allowed)) or "none"
+        raise PackError(
+            f"{file}: key {key!r}: placeholders {sorted(fields - allowed)} (allowed: {names})"
+        )
+
+
+def _load_web(file: Path) -> WebStrings:
+    """web.yaml: known keys only, each with its own placeholders; up to MAX_SUGGESTIONS."""
+    data = _read_yaml(file)
+    if not isinstance(data, dict):
+        raise PackError(f"{file}: expected a mapping of key -> text")
+    data = dict(data)
+    suggestions = data.pop("suggestions", [])
+    if not isinstance(suggestions, list) or len(suggestions) > MAX_SUGGESTIONS:
+        raise PackError(f"{file}: key 'suggestions': a list of at most {MAX_SUGGESTIONS} questions")
+    for key in data:
+        if key not in WEB:
+            raise PackError(f"{file}: unknown key {key!r} (known: {', '.join(WEB)}, suggestions)")
+    try:
+        web = WebStrings.model_validate({"labels": data, "suggestions": suggestions})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise PackError(f"{file}: key {_where(first)}: {first['msg']}") from None
+    for key, text in web.labels.items():
+        _placeholders(file, key, text, WEB[key])
+    return web
 
 
 def _fragments(words: Words) -> dict[str, list[str]]:
@@ -402,6 +474,8 @@ def load_pack(path: Path) -> Pack:
         pack.templates = _load_templates(file)
     if (file := path / "words.yaml").exists():
         pack.words = _load_words(file)
+    if (file := path / "web.yaml").exists():
+        pack.web = _load_web(file)
     return pack
 
 
@@ -465,6 +539,15 @@ class PackSet:
         words = self.packs[self.served(lang)].words
         assert words is not None
         return words
+
+    def web(self, lang: str) -> dict[str, str | list[str]]:
+        """The page's labels in the language, each key the pack lacks in the default language's
+        words (an empty mapping when neither has web.yaml), plus its suggested questions."""
+        default = self.packs[self.default].web
+        own = self.packs[self.served(lang)].web
+        labels = {**(default.labels if default else {}), **(own.labels if own else {})}
+        chosen = own if own and own.suggestions else default
+        return {**labels, "suggestions": list(chosen.suggestions) if chosen else []}
 
     def all_words(self) -> Iterator[Words]:
         """Every served language's words, in language order."""

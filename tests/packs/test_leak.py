@@ -1,6 +1,6 @@
-"""Evaluation questions never reach the engine: no run of six words of a dev or sealed question (every
-sealed*.jsonl) in
-assistant/ (packs included), bots/ or ingest/, and none of a sealed question in tests/.
+"""Evaluation questions never reach the engine: no run of six words of a dev or sealed question
+(every sealed*.jsonl) in assistant/ (packs included), bots/ or ingest/, and none of a sealed
+question in tests/.
 
 The sealed set is read here mechanically (word 6-grams only) and its text is never printed: a
 failure names the file and how many runs it shares, nothing else.

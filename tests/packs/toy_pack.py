@@ -103,13 +103,25 @@ source: https://example.org/vereinbarung
 """
 
 
+# Part of the page's words only: the rest is shown in the default language.
+GERMAN_WEB = """\
+title: Assistent zur Ökosystemvereinbarung
+ask: Fragen
+tooLong: Die Frage ist zu lang (höchstens {max} Zeichen).
+suggestions:
+  - Welche Schwerpunkte hat die Vereinbarung?
+"""
+
+
 def write_german_pack(root: Path) -> Path:
-    """root/de/ with examples, templates and words; returns root (the EXTRA_PACKS_DIRS entry)."""
+    """root/de/ with examples, templates, words and (part of) the page's words; returns root
+    (the EXTRA_PACKS_DIRS entry)."""
     pack = root / "de"
     pack.mkdir(parents=True)
     (pack / "examples-t.yaml").write_text(GERMAN_EXAMPLES, encoding="utf-8")
     (pack / "templates.yaml").write_text(GERMAN_TEMPLATES, encoding="utf-8")
     (pack / "words.yaml").write_text(GERMAN_WORDS, encoding="utf-8")
+    (pack / "web.yaml").write_text(GERMAN_WEB, encoding="utf-8")
     return root
 
 

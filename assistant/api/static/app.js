@@ -4,136 +4,12 @@
 "use strict";
 
 (function () {
-  const LABELS = {
-    en: {
-      title: "Tampere ecosystem agreement assistant",
-      skip: "Skip to the question",
-      language: "Language",
-      auto: "Automatic",
-      notice:
-        "This is an AI assistant answering from published documents about the innovation " +
-        "ecosystem agreement between the City of Tampere and the Finnish state. Check important " +
-        "details from the sources it cites.",
-      suggestTitle: "Try asking",
-      questionLabel: "Your question",
-      ask: "Ask",
-      hint: "Enter sends, Shift+Enter adds a new line.",
-      newChat: "New conversation",
-      privacyTitle: "Privacy: what is stored",
-      privacy:
-        "Each question, its answer, language and sources are stored with a random id so that " +
-        "your thumbs up or down can refer to them. No name, account or IP address is stored " +
-        "with them. They are deleted after {days} days. The conversation is kept on the server " +
-        "for follow-up questions only, for a few turns, and forgotten after {ttl} idle minutes.",
-      apiDocs: "API documentation",
-      you: "You",
-      assistant: "Assistant",
-      sources: "Sources",
-      asOf: "as of {date}",
-      openSource: "Open the source",
-      helpful: "Helpful",
-      notHelpful: "Not helpful",
-      thanks: "Thank you for the feedback.",
-      feedbackFailed: "The feedback could not be saved.",
-      writing: "Writing the answer…",
-      empty: "Please write a question first.",
-      tooLong: "The question is too long (at most 2000 characters).",
-      failed: "Something went wrong. Please try again.",
-      rateLimited: "Too many questions in a short time. Please wait {s} seconds.",
-      refused: "The documents do not answer this",
-      suggestions: [
-        "Which strategic priorities does the Tampere agreement have?",
-        "What is Sustainable Industry X?",
-        "How is the ecosystem agreement funded?",
-      ],
-    },
-    fi: {
-      title: "Tampereen ekosysteemisopimuksen avustaja",
-      skip: "Siirry kysymykseen",
-      language: "Kieli",
-      auto: "Automaattinen",
-      notice:
-        "Tämä on tekoälyavustaja, joka vastaa julkaistujen asiakirjojen perusteella Tampereen " +
-        "kaupungin ja valtion välisestä innovaatioekosysteemisopimuksesta. Tarkista tärkeät " +
-        "yksityiskohdat sen mainitsemista lähteistä.",
-      suggestTitle: "Kokeile kysyä",
-      questionLabel: "Kysymyksesi",
-      ask: "Kysy",
-      hint: "Enter lähettää, Shift+Enter lisää rivinvaihdon.",
-      newChat: "Uusi keskustelu",
-      privacyTitle: "Tietosuoja: mitä tallennetaan",
-      privacy:
-        "Jokainen kysymys, sen vastaus, kieli ja lähteet tallennetaan satunnaisella " +
-        "tunnisteella, jotta peukutuksesi voi viitata niihin. Nimeä, tiliä tai IP-osoitetta ei " +
-        "tallenneta niiden kanssa. Ne poistetaan {days} päivän kuluttua. Keskustelu pidetään " +
-        "palvelimella vain jatkokysymyksiä varten, muutaman vuoron ajan, ja se unohdetaan " +
-        "{ttl} minuutin käyttämättömyyden jälkeen.",
-      apiDocs: "Rajapinnan dokumentaatio",
-      you: "Sinä",
-      assistant: "Avustaja",
-      sources: "Lähteet",
-      asOf: "tilanne {date}",
-      openSource: "Avaa lähde",
-      helpful: "Hyödyllinen",
-      notHelpful: "Ei hyödyllinen",
-      thanks: "Kiitos palautteesta.",
-      feedbackFailed: "Palautetta ei voitu tallentaa.",
-      writing: "Vastausta kirjoitetaan…",
-      empty: "Kirjoita ensin kysymys.",
-      tooLong: "Kysymys on liian pitkä (enintään 2000 merkkiä).",
-      failed: "Jokin meni vikaan. Yritä uudelleen.",
-      rateLimited: "Liian monta kysymystä lyhyessä ajassa. Odota {s} sekuntia.",
-      refused: "Asiakirjat eivät vastaa tähän",
-      suggestions: [
-        "Mitkä ovat Tampereen ekosysteemisopimuksen strategiset painopisteet?",
-        "Mikä on Sustainable Industry X?",
-        "Miten ekosysteemisopimusta rahoitetaan?",
-      ],
-    },
-    sv: {
-      title: "Assistent för Tammerfors ekosystemavtal",
-      skip: "Hoppa till frågan",
-      language: "Språk",
-      auto: "Automatiskt",
-      notice:
-        "Det här är en AI-assistent som svarar utifrån publicerade dokument om " +
-        "innovationsekosystemavtalet mellan Tammerfors stad och staten. Kontrollera viktiga " +
-        "detaljer i de källor den hänvisar till.",
-      suggestTitle: "Prova att fråga",
-      questionLabel: "Din fråga",
-      ask: "Fråga",
-      hint: "Enter skickar, Shift+Enter ger en ny rad.",
-      newChat: "Nytt samtal",
-      privacyTitle: "Integritet: vad som sparas",
-      privacy:
-        "Varje fråga, dess svar, språk och källor sparas med ett slumpmässigt id så att din " +
-        "tumme upp eller ner kan hänvisa till dem. Inget namn, konto eller IP-adress sparas med " +
-        "dem. De raderas efter {days} dagar. Samtalet hålls på servern bara för följdfrågor, " +
-        "några turer, och glöms efter {ttl} minuter utan aktivitet.",
-      apiDocs: "API-dokumentation",
-      you: "Du",
-      assistant: "Assistent",
-      sources: "Källor",
-      asOf: "läge {date}",
-      openSource: "Öppna källan",
-      helpful: "Till hjälp",
-      notHelpful: "Inte till hjälp",
-      thanks: "Tack för din återkoppling.",
-      feedbackFailed: "Återkopplingen kunde inte sparas.",
-      writing: "Svaret skrivs…",
-      empty: "Skriv en fråga först.",
-      tooLong: "Frågan är för lång (högst 2000 tecken).",
-      failed: "Något gick fel. Försök igen.",
-      rateLimited: "För många frågor på kort tid. Vänta {s} sekunder.",
-      refused: "Dokumenten svarar inte på detta",
-      suggestions: [
-        "Vilka är de strategiska prioriteringarna i Tammerfors ekosystemavtal?",
-        "Vad är Sustainable Industry X?",
-        "Hur finansieras ekosystemavtalet?",
-      ],
-    },
-  };
-  const MAX_CHARS = 2000;
+  // The page's words in every served language, from the language packs (web.yaml), which the
+  // server puts into the page; the default language's fill in what a pack leaves out.
+  const UI = JSON.parse(document.getElementById("ui-strings").textContent);
+  const LABELS = UI.labels;
+  const DEFAULT = UI.default;
+  const MAX_CHARS = Number(document.documentElement.dataset.maxChars) || 2000;
 
   const $ = (id) => document.getElementById(id);
   const langSelect = $("lang");
@@ -149,12 +25,12 @@
   function uiLang() {
     const chosen = langSelect.value;
     if (chosen !== "auto") return chosen;
-    const nav = (navigator.language || "en").slice(0, 2).toLowerCase();
-    return LABELS[nav] ? nav : "en";
+    const nav = (navigator.language || DEFAULT).slice(0, 2).toLowerCase();
+    return LABELS[nav] ? nav : DEFAULT;
   }
 
   function t(key, vars) {
-    let text = (LABELS[uiLang()] || LABELS.en)[key] || LABELS.en[key] || key;
+    let text = (LABELS[uiLang()] || {})[key] || LABELS[DEFAULT][key] || key;
     for (const [name, value] of Object.entries(vars || {})) {
       text = text.split("{" + name + "}").join(String(value));
     }
@@ -172,7 +48,7 @@
     $("privacy").textContent = t("privacy", { days: root.retentionDays, ttl: root.memoryTtl });
     const list = $("suggest-list");
     list.replaceChildren();
-    for (const q of LABELS[lang].suggestions) {
+    for (const q of (LABELS[lang] || LABELS[DEFAULT]).suggestions || []) {
       const li = document.createElement("li");
       const b = document.createElement("button");
       b.type = "button";
@@ -381,7 +257,7 @@
       return;
     }
     if (question.length > MAX_CHARS) {
-      errorBox.textContent = t("tooLong");
+      errorBox.textContent = t("tooLong", { max: MAX_CHARS });
       return;
     }
     busy = true;
@@ -467,7 +343,7 @@
 
   try {
     const saved = localStorage.getItem("lang");
-    if (saved && ["auto", "en", "fi", "sv"].includes(saved)) langSelect.value = saved;
+    if (saved && (saved === "auto" || LABELS[saved])) langSelect.value = saved;
   } catch (e) {
     /* storage may be off */
   }
