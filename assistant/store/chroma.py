@@ -150,6 +150,17 @@ class ChromaStore:
         self._collection = self._client.get_or_create_collection(
             collection_name, embedding_function=None, metadata={"hnsw:space": "cosine"}
         )
+        self._tune_search(settings.chroma_ef_search)
+
+    def _tune_search(self, ef_search: int) -> None:
+        """Set the collection's ef_search (mutable in Chroma, kept by it) when it differs: a
+        wider HNSW search keeps recall up as the collection grows; every replica sets the same."""
+        try:
+            current = (self._collection.configuration or {}).get("hnsw") or {}
+        except Exception:  # noqa: BLE001 - a server without configuration support keeps its own
+            return
+        if current.get("ef_search") != ef_search:
+            self._collection.modify(configuration={"hnsw": {"ef_search": ef_search}})
 
     @_unavailable
     def upsert(self, chunks: list[Chunk], vectors: np.ndarray) -> None:

@@ -92,6 +92,35 @@ def test_server_store(tmp_path, chroma_server):
     _exercise(store)
 
 
+def _ef_search(store) -> int:
+    return store._collection.configuration["hnsw"]["ef_search"]
+
+
+def test_the_collection_searches_as_wide_as_the_setting(tmp_path):
+    """CHROMA_EF_SEARCH reaches the collection, also one that exists with another value (an
+    index built before the setting, or under another value): Chroma keeps what it was told."""
+    store = open_store(make_settings(data_dir=tmp_path), "test-model")
+    try:
+        assert _ef_search(store) == 500
+    finally:
+        store.close()
+    store = open_store(make_settings(data_dir=tmp_path, chroma_ef_search=120), "test-model")
+    try:
+        assert _ef_search(store) == 120
+        _exercise(store)
+    finally:
+        store.close()
+
+
+@pytest.mark.server
+def test_the_server_collection_searches_as_wide_as_the_setting(tmp_path, chroma_server):
+    settings = make_settings(data_dir=tmp_path, chroma_host="127.0.0.1", chroma_port=chroma_server)
+    assert _ef_search(open_store(settings, "test-model")) == 500
+    wider = settings.model_copy(update={"chroma_ef_search": 800})
+    assert _ef_search(open_store(wider, "test-model")) == 800
+    assert _ef_search(open_store(settings, "test-model")) == 500
+
+
 @pytest.mark.server
 def test_index_and_answer_through_the_server(tmp_path, chroma_server):
     """The whole path (ingest, search, ask) with vectors in the Chroma server."""
