@@ -1,4 +1,4 @@
-"""Recognising facts in evidence text: e-mail, phone, date, amount, percentage, web address.
+"""Recognising facts in evidence text: e-mail, phone, date, amount, percentage, web address, name.
 
 The only regular expressions the understanding step keeps: they look at the documents' sentences,
 never at the wording of a question. Which facts a kind of question needs is a table here too.
@@ -26,6 +26,12 @@ FACTS: dict[str, textregex.Pattern] = {
     ),
     # a count or a quantity: 1-3 digits (decimals too) that are not part of a date or a year
     "number": textregex.compile(r"(?<![\d.,:/-])\d{1,3}(?:[.,]\d{1,6})?(?![\d.,:/-]?\d)"),
+    # a person's name: two capitalised words in a row (given and family name; a sentence's first
+    # word before a capitalised one looks the same, which only makes the check lenient)
+    "name": textregex.compile(
+        r"(?<![\w-])\p{Lu}\p{Ll}{1,30}(?:-\p{Lu}\p{Ll}{1,30})? "
+        r"\p{Lu}\p{Ll}{1,30}(?:-\p{Lu}\p{Ll}{1,30})?(?![\w-])"
+    ),
     "url": textregex.compile(
         r"https?://\S{1,300}|\bwww\.\S{1,300}|(?<![\w-])[\w-]{1,63}\.(?:fi|com|eu|org|net|se)\b",
         textregex.IGNORECASE,
@@ -34,7 +40,8 @@ FACTS: dict[str, textregex.Pattern] = {
 
 # The facts that answer each kind of question whose answer is a fact (other kinds: none needed).
 KIND_FACTS: dict[str, tuple[str, ...]] = {
-    "person": ("phone", "email"),
+    # "Who is X?" and "whom do I ask?" are answered by a person's name as much as by a number.
+    "person": ("phone", "email", "name"),
     "amount": ("amount", "percentage", "number"),
     "date": ("date",),
     "place": ("url",),

@@ -23,6 +23,10 @@ CASES: list[tuple[str, str, set[str]]] = [
     ("en", "Six cities have an agreement.", set()),
     ("fi", "Lue lisää osoitteessa https://www.tampere.fi/.", {"url"}),
     ("sv", "Ansökan lämnas i tjänsten EURA.", set()),
+    ("en", "Mari Taverne leads the service.", {"name"}),
+    ("fi", "Yhteyshenkilö on Riina Niemi.", {"name"}),
+    ("sv", "Kontaktperson är Tiina Ramstedt-Sen vid förbundet.", {"name"}),
+    ("en", "It is led by the City of Tampere.", set()),
 ]
 
 
@@ -36,6 +40,8 @@ def test_facts_in_evidence(lang: str, text: str, facts: set[str]) -> None:
     [
         ("person", "Jaana Niittyniemi, puh. 050 326 1620.", True),
         ("person", "Kontakta projektledaren på staden.", False),
+        ("person", "Hon heter Monna Salmi.", True),
+        ("person", "Ota yhteyttä kaupunkiin.", False),
         ("amount", "Rahoitus on 60 % hankkeen kustannuksista.", True),
         ("amount", "The funding covers project costs.", False),
         ("date", "Ansökningstiden slutade 6.5.2022.", True),
