@@ -53,6 +53,7 @@ class IndexState:
     group_units: dict[str, list[tuple[Chunk, Unit]]]
     contacts: list[Chunk]  # chunks holding a ```contact block, in index order
     version: str | None = None  # the index records' version this state was built from
+    calibrated: bool = False  # the calibrated answerability was fitted on this index's documents
 
 
 def _as_turns(history: list[Turn] | list[dict] | None) -> list[Turn]:
@@ -81,15 +82,15 @@ class Assistant:
         self._last_ingest: str | None = None
         self._watcher: threading.Thread | None = None
         self._stop_watching = threading.Event()
+        # Kind of question, asker and the calibrated answerability decision (issue 12); the
+        # classifiers' weights come from the calibration file of this embedding model. The kind
+        # decides whether a next step fits in every mode; answerability only outside 'rules'.
+        self.understanding: Understanding | None = load_understanding(embedder)
         state = self._load_state()
         self.searcher = HybridSearcher(
             embedder, store, state.live, settings.retrieval_candidates, settings.rrf_k
         )
         self._state = state
-        # Kind of question, asker and the calibrated answerability decision (issue 12); the
-        # classifiers' weights come from the calibration file of this embedding model. The kind
-        # decides whether a next step fits in every mode; answerability only outside 'rules'.
-        self.understanding: Understanding | None = load_understanding(embedder)
         # The stages a question goes through (assistant/stages): this class only wires them.
         self.understand = Understand(settings, embedder, self.understanding, llm)
         self.retrieve = Retrieve(embedder, self.searcher)
@@ -135,7 +136,15 @@ class Assistant:
             siblings=_sections(manifest.chunks),
             recall=UnitRecall(manifest.chunks, vectors),
         )
-        return IndexState(live, weights, vectors, answerer, groups, contacts, version)
+        calibrated = self.understanding is not None and self.understanding.applies_to(
+            manifest.documents
+        )
+        if self.understanding is not None and self.understanding.answerability and not calibrated:
+            log.warning(
+                "The calibration was fitted on other documents than this index holds: answers "
+                "are decided by the word rules alone until `assistant calibrate` is run for it"
+            )
+        return IndexState(live, weights, vectors, answerer, groups, contacts, version, calibrated)
 
     def _swap(self, state: IndexState) -> None:
         self.searcher.swap(state.live)
@@ -280,7 +289,7 @@ class Assistant:
         obs = self._observe(question, turns, lang, client_lang, state, timings)
         kind = analyse(obs.standalone)
         t = time.perf_counter()
-        reading = self.understand.read(obs, state.weights)
+        reading = self.understand.read(obs, state.weights, calibrated=state.calibrated)
         # A follow-up's standalone question carries earlier words: the persona is read from the
         # question as asked (the same reading when there was nothing to resolve).
         asked = kind if obs.standalone == obs.question else analyse(obs.question)

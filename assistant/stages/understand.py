@@ -46,15 +46,17 @@ class Understand:
             standalone = followup.rewrite(question, turns, lang, weights)
         return bounds.clip(standalone, self.settings.max_standalone_chars)
 
-    def read(self, obs: Observation, weights: TermWeights) -> Reading | None:
+    def read(
+        self, obs: Observation, weights: TermWeights, calibrated: bool = True
+    ) -> Reading | None:
         """Kind, asker and P(answerable); with ANSWER_DECISION=both, the threshold fitted for
-        deciding beside the word rules; with 'rules', no answerability is computed (nothing
-        reads it there)."""
+        deciding beside the word rules; with 'rules', or on an index the calibration was not
+        fitted on (`calibrated` False), no answerability is computed and the rules decide."""
         if self.understanding is None:
             return None
         decision = self.settings.answer_decision
         return self.understanding.read(
-            obs, weights, with_rules=decision == "both", decide=decision != "rules"
+            obs, weights, with_rules=decision == "both", decide=decision != "rules" and calibrated
         )
 
     def persona(

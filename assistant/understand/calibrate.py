@@ -70,8 +70,14 @@ def calibrate(
     progress: bool = False,
     embed: Embed | None = None,
 ) -> Calibration:
-    """Fit everything; deterministic for a given index, packs, train set and embedder."""
+    """Fit everything; deterministic for a given index, packs, train set and embedder.
+
+    `assistant` must decide by the word rules alone: what they refuse is an input of the fit
+    (the threshold for ANSWER_DECISION=both), so a calibrated decision must not feed it."""
     from evals.questions import load_questions
+
+    if assistant.settings.answer_decision != "rules":
+        raise ValueError("calibrate needs an assistant opened with ANSWER_DECISION=rules")
 
     packs = load_packs(packs_root) if packs_root else active().packs
     classifier, fit = fit_classifier(packs, embed or embed_queries(assistant.embedder))
@@ -147,6 +153,7 @@ def calibrate(
         answerability=answerability.model,
         report=report,
         exemplars=exemplars,
+        corpus=tuple(sorted(assistant.records.load_manifest().documents)),
     )
 
 

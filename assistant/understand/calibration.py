@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from assistant.understand.features import Observation, answerability_features
 
 log = logging.getLogger(__name__)
 
-VERSION = 2
+VERSION = 3
 CALIBRATION_DIR = PACKS_DIR / "calibration"
 DECIMALS = 10
 
@@ -52,6 +53,9 @@ class Calibration:
     answerability: AnswerabilityModel | None
     report: dict
     exemplars: Exemplars | None = None
+    # The documents of the index it was fitted on: answerability applies to that knowledge base
+    # only (another corpus's questions and evidence are not what the features were fitted on).
+    corpus: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         return rounded(
@@ -59,6 +63,7 @@ class Calibration:
                 "version": VERSION,
                 "embedding_model": self.embedding_model,
                 "packs_digest": self.packs_digest,
+                "corpus": list(self.corpus),
                 "classifier": self.classifier.to_dict(),
                 "answerability": self.answerability.to_dict() if self.answerability else None,
                 "exemplars": self.exemplars.to_dict() if self.exemplars else None,
@@ -85,6 +90,7 @@ class Calibration:
             answerability=AnswerabilityModel.from_dict(answerability) if answerability else None,
             report=data.get("report", {}),
             exemplars=Exemplars.from_dict(exemplars) if exemplars else None,
+            corpus=tuple(data.get("corpus", ())),
         )
 
     @classmethod
@@ -114,6 +120,12 @@ class Understanding:
     answerability: AnswerabilityModel | None
     languages: tuple[str, ...]
     exemplars: Exemplars | None = None
+    corpus: tuple[str, ...] = ()  # the documents answerability was fitted on (see Calibration)
+
+    def applies_to(self, doc_ids: Iterable[str]) -> bool:
+        """Whether the calibrated answerability was fitted on an index of exactly these
+        documents; elsewhere the pipeline decides by the word rules alone."""
+        return self.answerability is not None and set(self.corpus) == set(doc_ids)
 
     def read(
         self,
@@ -158,6 +170,7 @@ def load_understanding(
             calibration.answerability,
             tuple(packs),
             calibration.exemplars,
+            calibration.corpus,
         )
     log.warning(
         "No calibration of %s for these language packs: fitting the classifiers from the packs "

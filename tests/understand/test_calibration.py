@@ -50,10 +50,28 @@ def test_committed_file_is_for_the_shipped_packs_and_features() -> None:
 
 
 @pytest.mark.slow
-def test_rerunning_calibrate_reproduces_the_committed_file(real_assistant, embedder) -> None:
+def test_rerunning_calibrate_reproduces_the_committed_file(shipped_settings, embedder) -> None:
+    from assistant.pipeline import Assistant
     from assistant.understand.calibrate import calibrate
     from assistant.understand.classify import embed_queries
+    from tests.conftest import make_settings
 
-    committed = json.loads(calibration_path(real_assistant.embedder.name).read_text("utf-8"))
-    fresh = calibrate(real_assistant, embed=embed_queries(embedder)).to_dict()
+    # As `assistant calibrate` opens it: the word rules' own decisions are a fitted input.
+    rules = Assistant.from_settings(
+        make_settings(data_dir=shipped_settings.data_dir, answer_decision="rules")
+    )
+    committed = json.loads(calibration_path(rules.embedder.name).read_text("utf-8"))
+    fresh = calibrate(rules, embed=embed_queries(embedder)).to_dict()
     assert _differences(fresh, committed) == []
+
+
+def test_calibrate_refuses_an_assistant_that_does_not_decide_by_the_rules(shipped_settings) -> None:
+    from assistant.pipeline import Assistant
+    from assistant.understand.calibrate import calibrate
+    from tests.conftest import make_settings
+
+    both = Assistant.from_settings(
+        make_settings(data_dir=shipped_settings.data_dir, answer_decision="both")
+    )
+    with pytest.raises(ValueError, match="ANSWER_DECISION=rules"):
+        calibrate(both)

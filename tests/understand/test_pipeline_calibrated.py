@@ -157,3 +157,35 @@ def test_both_refuses_when_the_calibrated_model_does(both, monkeypatch, lang: st
     answer = both.ask(question)
     assert answer.refused and answer.language == lang
     assert both.check_citations(answer) == []
+
+
+def test_the_calibrated_decision_applies_to_the_documents_it_was_fitted_on(both):
+    """The shipped calibration names the shipped corpus's documents: on that index the decision
+    is calibrated (a probability is read)."""
+    assert both._state.calibrated
+    answer_obs = both.observe("Which focus areas does the agreement have?")
+    assert both.understand.read(answer_obs, both._state.weights).p_answerable is not None
+
+
+def test_another_knowledge_base_is_decided_by_the_rules_until_calibrated(tmp_path):
+    """Another deployer's documents were never fitted on: answerability is not computed there
+    and the rules decide (what a toy or foreign corpus gets with ANSWER_DECISION=both)."""
+    from ingest.indexer import Indexer
+    from tests.ingest.test_indexer import write_corpus
+
+    corpus = write_corpus(tmp_path / "corpus")
+    settings = make_settings(data_dir=tmp_path / "data", corpus_dir=corpus, answer_decision="both")
+    indexer = Indexer(settings)
+    indexer.run()
+    indexer.store.close()
+    assistant = Assistant.from_settings(settings)
+    try:
+        assert assistant.understanding is not None and assistant.understanding.answerability
+        assert not assistant._state.calibrated
+        question = "What does the Alpha programme support?"
+        obs = assistant.observe(question)
+        reading = assistant.understand.read(obs, assistant._state.weights, calibrated=False)
+        assert reading is not None and reading.p_answerable is None
+        assert not assistant.ask(question).refused
+    finally:
+        assistant.store.close()
