@@ -12,6 +12,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -144,6 +145,20 @@ def _continues(a: Candidate, b: Candidate, place: dict[int, int]) -> bool:
 def _follows(a: Candidate, b: Candidate, place: dict[int, int]) -> bool:
     """`a` comes right after `b` in its section (the next paragraph, possibly another page's)."""
     return _next_to(a, b, place) and place[id(a)] > place[id(b)]
+
+
+# Unit texts whose terms are kept, per served pack set: the same units are scored for question
+# after question, and a text's terms under one language's stemmer never change.
+TERMS_CACHE_TEXTS = 16384
+
+
+def _terms(text: str, lang: str) -> frozenset[str]:
+    """tokenize(text, lang) as a set, remembered (bounded) for the texts seen last."""
+    cached = packs.active().derived(
+        "extractive:terms",
+        lambda ps: lru_cache(maxsize=TERMS_CACHE_TEXTS)(lambda t, lg: frozenset(tokenize(t, lg))),
+    )
+    return cached(text, lang)
 
 
 def _context(chunk: Chunk, unit: Unit) -> str:
@@ -308,9 +323,9 @@ class ExtractiveAnswerer:
             for unit in split_units(hit.chunk.text):
                 dense = self.vectors.similarity(unit.key, qvec)
                 text = _context(hit.chunk, unit)
-                terms = frozenset(tokenize(text, hit.chunk.lang))
+                terms = _terms(text, hit.chunk.lang)
                 if hit.chunk.lang != lang:  # names match across languages only stemmed alike
-                    terms |= frozenset(tokenize(text, lang))
+                    terms |= _terms(text, lang)
                 coverage = sum(w for t, w in qterms.items() if t in terms) / qtotal
                 out.append(
                     Candidate(

@@ -11,6 +11,7 @@ document's source. Patterns are plain alternations without nested repetition (li
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 
 from assistant import packs, textregex
 from assistant.schema import SearchHit
@@ -53,10 +54,21 @@ def foreign_links(text: str, allowed: set[str] | frozenset[str]) -> list[str]:
     return [u for u in links(text) if _norm(u) not in known]
 
 
+# Passage texts whose verdict is kept, per served pack set (the same hits recur question after
+# question; a text's verdict never changes under one set of packs).
+VERDICT_CACHE_TEXTS = 8192
+
+
 @textregex.text_function()
 def instructs_the_model(text: str) -> bool:
     """True when the text gives instructions to an AI rather than information to a reader."""
-    return packs.active().derived("guard:instructions", _instructions).search(text) is not None
+    check = packs.active().derived(
+        "guard:instructs",
+        lambda ps: lru_cache(maxsize=VERDICT_CACHE_TEXTS)(
+            lambda t: ps.derived("guard:instructions", _instructions).search(t) is not None
+        ),
+    )
+    return check(text)
 
 
 def withheld(hit: SearchHit) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant import packs, textregex
 
@@ -102,9 +103,21 @@ def _blocks(text: str):
         yield block_kind, heading, block_start, block_end
 
 
+# Chunk texts whose units are kept, per served pack set: a question splits the same few dozen
+# chunks again and again (its hits, their sections), and a chunk's units never change.
+SPLIT_CACHE_TEXTS = 8192
+
+
 @textregex.text_function()
 def split_units(text: str) -> list[Unit]:
     """The chunk's units in reading order; a lead-in sentence ending in ':' joins its list."""
+    split = packs.active().derived(
+        "units:split", lambda ps: lru_cache(maxsize=SPLIT_CACHE_TEXTS)(_split_units)
+    )
+    return list(split(text))
+
+
+def _split_units(text: str) -> tuple[Unit, ...]:
     lead_in = packs.active().derived("units:lead_in", _lead_in)
     spans: list[tuple[str, str, int, int]] = []
     for kind, heading, start, end in _blocks(text):
@@ -135,8 +148,8 @@ def split_units(text: str) -> list[Unit]:
                 item_start = text.index(body, offset)
                 spans.append(("item", heading, item_start, item_start + len(body)))
             offset += len(line)
-    return [
+    return tuple(
         Unit(text=text[a:b].strip(), kind=kind, heading=heading, order=i)
         for i, (kind, heading, a, b) in enumerate(spans)
         if text[a:b].strip()
-    ]
+    )
