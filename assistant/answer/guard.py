@@ -74,9 +74,16 @@ def instructs_the_model(text: str) -> bool:
 def withheld(hit: SearchHit) -> str | None:
     """Why a retrieved passage may not be used in an answer, or None when it may."""
     chunk = hit.chunk
-    if instructs_the_model(chunk.text):
+    check = packs.active().derived(
+        "guard:withheld", lambda ps: lru_cache(maxsize=VERDICT_CACHE_TEXTS)(_withheld)
+    )
+    return check(chunk.text, frozenset(chunk.urls) | {chunk.url})
+
+
+def _withheld(text: str, sources: frozenset[str]) -> str | None:
+    if instructs_the_model(text):
         return "it gives instructions to the model"
-    stray = foreign_links(chunk.text, set(chunk.urls) | {chunk.url})
+    stray = foreign_links(text, sources)
     if stray:
         return f"it links to {stray[0]!r}, which is not one of its document's sources"
     return None
