@@ -139,7 +139,9 @@ class Assistant:
         calibrated = self.understanding is not None and self.understanding.applies_to(
             manifest.documents
         )
-        if self.understanding is not None and self.understanding.answerability and not calibrated:
+        uses_calibration = self.settings.answer_decision != "rules"
+        fitted = self.understanding is not None and self.understanding.answerability is not None
+        if uses_calibration and fitted and not calibrated:
             log.warning(
                 "The calibration was fitted on other documents than this index holds: answers "
                 "are decided by the word rules alone until `assistant calibrate` is run for it"
