@@ -17,6 +17,7 @@ from pathlib import Path
 from assistant import bounds, languages, packs
 from assistant.answer.analysis import analyse
 from assistant.answer.extractive import ExtractiveAnswerer, TermWeights, UnitRecall
+from assistant.answer.lead import LeadRanker
 from assistant.answer.llm import LLMAnswerer
 from assistant.answer.messages import say
 from assistant.answer.units import Unit, split_units
@@ -130,14 +131,15 @@ class Assistant:
                 groups.setdefault(group_of(chunk), []).extend(
                     (chunk, u) for u in split_units(chunk.text)
                 )
+        calibrated = self.understanding is not None and self.understanding.applies_to(
+            manifest.documents
+        )
         answerer = ExtractiveAnswerer(
             weights,
             vectors,
             siblings=_sections(manifest.chunks),
             recall=UnitRecall(manifest.chunks, vectors),
-        )
-        calibrated = self.understanding is not None and self.understanding.applies_to(
-            manifest.documents
+            lead=self._lead_ranker() if calibrated else None,
         )
         uses_calibration = self.settings.answer_decision != "rules"
         fitted = self.understanding is not None and self.understanding.answerability is not None
@@ -147,6 +149,13 @@ class Assistant:
                 "are decided by the word rules alone until `assistant calibrate` is run for it"
             )
         return IndexState(live, weights, vectors, answerer, groups, contacts, version, calibrated)
+
+    def _lead_ranker(self) -> LeadRanker | None:
+        """The fitted lead ranking with the kind classifier of the same calibration."""
+        understanding = self.understanding
+        if understanding is None or understanding.lead is None:
+            return None
+        return LeadRanker(understanding.lead, understanding.classifier.kind_proba)
 
     def _swap(self, state: IndexState) -> None:
         self.searcher.swap(state.live)

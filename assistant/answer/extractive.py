@@ -19,6 +19,7 @@ import numpy as np
 from assistant import packs, textregex
 from assistant.answer import guard
 from assistant.answer.analysis import META
+from assistant.answer.lead import LeadRanker
 from assistant.answer.units import Unit, split_units
 from assistant.retrieval.bm25 import tokenize
 from assistant.schema import Chunk, SearchHit
@@ -48,6 +49,7 @@ class Selection:
 
 
 _WORD = textregex.compile(r"[^\W_]+")
+_NUMBER = textregex.compile(r"\d+(?:[.,]\d+)*")
 
 
 def _stop_words(lang: str) -> frozenset[str]:
@@ -294,7 +296,10 @@ class ExtractiveAnswerer:
         siblings: Callable[[Chunk], list[Chunk]] | None = None,
         recall: UnitRecall | None = None,
         recalled_chunks: int = 3,
+        lead: LeadRanker | None = None,
     ) -> None:
+        # The fitted lead ranking (assistant calibrate), when fitted on this index's documents.
+        self.lead = lead
         self.siblings = siblings
         self.recall = recall
         self.recalled_chunks = recalled_chunks
@@ -387,6 +392,8 @@ class ExtractiveAnswerer:
         self, question: str, qvec: np.ndarray, hits: list[SearchHit], lang: str
     ) -> Selection:
         candidates, qterms = self.candidates(question, qvec, hits, lang)
+        if self.lead is not None:
+            candidates = self.lead.rerank(candidates, qvec, lang, qterms, _terms, _defines)
         selection = Selection(candidates=candidates, question_terms=qterms)
         if not candidates:
             return selection
@@ -402,8 +409,14 @@ class ExtractiveAnswerer:
         )
         place = {id(c): i for i, c in enumerate(ordered)}
         while pool and len(chosen) < self.max_units:
+            # The lead's own passage first (its next sentence often holds the figure asked for,
+            # "... The city's own share is at least 25 %."), then by score and what it adds.
             pool.sort(
-                key=lambda c, seen=frozenset(covered): _gain(c, qterms, seen, qtotal), reverse=True
+                key=lambda c, seen=frozenset(covered): (
+                    _continues(c, best, place),
+                    _gain(c, qterms, seen, qtotal),
+                ),
+                reverse=True,
             )
             nxt = pool.pop(0)
             new_cov = sum(w for t, w in qterms.items() if t in nxt.terms and t not in covered)
@@ -439,9 +452,16 @@ class ExtractiveAnswerer:
         vec = self.vectors.get(candidate.unit.key)
         if vec is None:
             return False
+        numbers = set(_NUMBER.findall(text))
         for other in chosen:
             ovec = self.vectors.get(other.unit.key)
-            if ovec is not None and float(vec @ ovec) > 0.93:
+            # Near in meaning, and no figure (amount, date, phone) the chosen one lacks: a
+            # paraphrase that adds "... and the city's own share is at least 25 %" is not one.
+            if (
+                ovec is not None
+                and float(vec @ ovec) > 0.93
+                and numbers <= set(_NUMBER.findall(other.unit.text))
+            ):
                 return True
         return False
 

@@ -2,10 +2,12 @@
 
 1. Embeds every pack example; fits the kind and asker classifiers (C by GroupKFold, grouped by
    template); reports out-of-fold accuracy per language.
-2. Runs each train.jsonl question through the pipeline's own understanding, retrieval and
-   selection, and reports the classifiers' accuracy on the train questions that carry labels
-   (labelled by their writer before any fitting).
-3. Fits answerability on the measured features of every train question; the threshold from
+2. Fits the lead ranking (assistant/answer/lead.py): which of the best-scored units leads an
+   answer, on the train questions' key facts, C by grouped out-of-fold lead accuracy.
+3. Runs each train.jsonl question through the pipeline's own understanding, retrieval and
+   selection (with that ranking), and reports the classifiers' accuracy on the train questions
+   that carry labels (labelled by their writer before any fitting).
+4. Fits answerability on the measured features of every train question; the threshold from
    out-of-fold probabilities. Writes assistant/packs/calibration/<embedding model>.json and prints
    a Markdown report (the section in docs/EVALUATION.md is this output).
 
@@ -22,6 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.answer import extractive
+from assistant.answer.lead import LeadFit, LeadRanker, fit_lead, top_units
+from assistant.answer.lead import features as lead_features
 from assistant.packs import active, digest, load_packs
 from assistant.understand.answerability import fit_answerability
 from assistant.understand.calibration import (
@@ -83,6 +88,12 @@ def calibrate(
     classifier, fit = fit_classifier(packs, embed or embed_queries(assistant.embedder))
     assert fit is not None
     questions = sorted(load_questions(train_path), key=lambda q: q.id)
+    # The lead ranking first, on the hand-set ranking's candidates (as it meets them when
+    # serving); answerability is then measured on the answers that ranking leads.
+    answerer = assistant._state.answerer
+    answerer.lead = None
+    lead_fit = fit_lead_on(assistant, questions, classifier, progress)
+    answerer.lead = LeadRanker(lead_fit.model, classifier.kind_proba)
     seen_all, kinds, rules_refused = [], [], []
     kind_pairs, asker_pairs = [], []
     for i, q in enumerate(questions):
@@ -144,6 +155,12 @@ def calibrate(
             "oof_objective": answerability.oof_objective,
             "oof_with_rules": answerability.oof_with_rules,
         },
+        "lead": {
+            "n": lead_fit.n,
+            "c": lead_fit.c,
+            "oof_lead_hit_by_c": {str(c): h for c, h in lead_fit.hit_by_c.items()},
+            "hand_set_lead_hit": lead_fit.baseline_hit,
+        },
         "train_sha256": hashlib.sha256(Path(train_path).read_bytes()).hexdigest(),
     }
     return Calibration(
@@ -154,7 +171,45 @@ def calibrate(
         report=report,
         exemplars=exemplars,
         corpus=tuple(sorted(assistant.records.load_manifest().documents)),
+        lead=lead_fit.model,
     )
+
+
+def fit_lead_on(assistant, questions, classifier: QuestionClassifier, progress: bool) -> LeadFit:
+    """Fit the lead ranking on the train questions that have key facts.
+
+    A unit's label is how many of the question's key-fact groups (`must_include`) its own text
+    holds, matched as the evaluation matches them."""
+    from evals.metrics import normalise
+
+    samples, groups = [], []
+    for i, q in enumerate(questions):
+        if progress:
+            print(f"\rlead {i + 1}/{len(questions)}", end="", file=sys.stderr)
+        if not q.answerable or not q.must_include:
+            continue
+        seen = observe(assistant, q.question, list(q.history) or None)
+        top = top_units(seen.selection.candidates)
+        if not top:
+            continue
+        rows = lead_features(
+            top,
+            seen.lang,
+            seen.selection.question_terms,
+            classifier.kind_proba(seen.qvec),
+            extractive._terms,
+            extractive._defines,
+        )
+        wanted = [[normalise(s) for s in group] for group in q.must_include]
+        labels = np.array(
+            [sum(any(s in normalise(c.unit.text) for s in g) for g in wanted) for c in top],
+            dtype=np.float64,
+        )
+        samples.append((rows, labels))
+        groups.append(exemplar_group(q.id, q.lang))
+    if progress:
+        print(file=sys.stderr)
+    return fit_lead(samples, groups)
 
 
 def markdown(cal: Calibration) -> str:
@@ -205,6 +260,15 @@ def markdown(cal: Calibration) -> str:
             f"{union['false_refusal_rate']:.3f} (the rules alone: "
             f"{union['rules_alone_refusal_accuracy']:.3f} and "
             f"{union['rules_alone_false_refusal_rate']:.3f})",
+        ]
+    if lead := r.get("lead"):
+        by_c = ", ".join(f"C={c}: {h:.3f}" for c, h in lead["oof_lead_hit_by_c"].items())
+        lines += [
+            f"- lead ranking (pairwise logistic over {len(cal.lead.features) if cal.lead else 0} "
+            f"features of the best-scored units, {lead['n']} train questions with a key fact "
+            f"among them): the lead holds a key fact for {lead['hand_set_lead_hit']:.3f} of them "
+            f"by the hand-set score; grouped out-of-fold by the fitted ranking {by_c} "
+            f"(chosen C={lead['c']:g})",
         ]
     lines += [
         "",

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.answer.extractive import TermWeights
+from assistant.answer.lead import LeadModel
 from assistant.packs import PACKS_DIR, Pack, active, digest, load_packs
 from assistant.understand.answerability import AnswerabilityModel
 from assistant.understand.classify import QuestionClassifier, embed_queries, fit_classifier
@@ -24,7 +25,7 @@ from assistant.understand.features import Observation, answerability_features
 
 log = logging.getLogger(__name__)
 
-VERSION = 3
+VERSION = 4
 CALIBRATION_DIR = PACKS_DIR / "calibration"
 DECIMALS = 10
 
@@ -56,6 +57,8 @@ class Calibration:
     # The documents of the index it was fitted on: answerability applies to that knowledge base
     # only (another corpus's questions and evidence are not what the features were fitted on).
     corpus: tuple[str, ...] = ()
+    # Which retrieved unit leads an answer (assistant/answer/lead.py), fitted on the same index.
+    lead: LeadModel | None = None
 
     def to_dict(self) -> dict:
         return rounded(
@@ -67,6 +70,7 @@ class Calibration:
                 "classifier": self.classifier.to_dict(),
                 "answerability": self.answerability.to_dict() if self.answerability else None,
                 "exemplars": self.exemplars.to_dict() if self.exemplars else None,
+                "lead": self.lead.to_dict() if self.lead else None,
                 "report": self.report,
             }
         )
@@ -83,6 +87,7 @@ class Calibration:
             raise ValueError(f"calibration version {data.get('version')!r}, expected {VERSION}")
         answerability = data.get("answerability")
         exemplars = data.get("exemplars")
+        lead = data.get("lead")
         return cls(
             embedding_model=data["embedding_model"],
             packs_digest=data["packs_digest"],
@@ -91,6 +96,7 @@ class Calibration:
             report=data.get("report", {}),
             exemplars=Exemplars.from_dict(exemplars) if exemplars else None,
             corpus=tuple(data.get("corpus", ())),
+            lead=LeadModel.from_dict(lead) if lead else None,
         )
 
     @classmethod
@@ -121,6 +127,7 @@ class Understanding:
     languages: tuple[str, ...]
     exemplars: Exemplars | None = None
     corpus: tuple[str, ...] = ()  # the documents answerability was fitted on (see Calibration)
+    lead: LeadModel | None = None  # fitted on the same documents: used only where applies_to
 
     def applies_to(self, doc_ids: Iterable[str]) -> bool:
         """Whether the calibrated answerability was fitted on an index of exactly these
@@ -171,6 +178,7 @@ def load_understanding(
             tuple(packs),
             calibration.exemplars,
             calibration.corpus,
+            calibration.lead,
         )
     log.warning(
         "No calibration of %s for these language packs: fitting the classifiers from the packs "

@@ -63,3 +63,47 @@ def test_another_pages_paragraph_before_the_lead_neither_continues_nor_follows(l
     assert not _follows(intro, lead, place)
     # ... while the paragraph after another page's paragraph follows it (the next paragraph).
     assert _follows(lead, intro, place) and not _continues(lead, intro, place)
+
+
+# A paraphrase of a chosen statement is left out, unless it carries a figure the chosen one lacks.
+PARAPHRASES = {
+    "en": (
+        "The hall is funded 60 % by the state and 40 % by the city.",
+        "The state funds 60 % of the hall and the city 40 %.",
+        "The state funds 60 % of the hall and the city 40 %, at least 25 % from its own budget.",
+    ),
+    "fi": (
+        "Hallin rahoituksesta 60 % tulee valtiolta ja 40 % kaupungilta.",
+        "Valtio rahoittaa hallista 60 % ja kaupunki 40 %.",
+        "Valtio rahoittaa hallista 60 % ja kaupunki 40 %, omasta budjetistaan vähintään 25 %.",
+    ),
+    "sv": (
+        "Hallen finansieras till 60 % av staten och till 40 % av staden.",
+        "Staten finansierar 60 % av hallen och staden 40 %.",
+        "Staten finansierar 60 % av hallen och staden 40 %, minst 25 % ur egen budget.",
+    ),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "fi", "sv"])
+def test_a_paraphrase_is_redundant_unless_it_adds_a_figure(lang):
+    import numpy as np
+
+    from assistant.answer.extractive import ExtractiveAnswerer, TermWeights
+    from assistant.answer.units import unit_key
+    from assistant.store.unit_vectors import UnitVectors
+
+    chosen_text, same, more = PARAPHRASES[lang]
+    vec = np.ones(4) / 2.0  # the three are "the same meaning" (cosine 1.0)
+    vectors = UnitVectors([unit_key(t) for t in (chosen_text, same, more)], np.vstack([vec] * 3))
+    answerer = ExtractiveAnswerer(TermWeights([]), vectors)
+
+    def cand(text: str) -> Candidate:
+        chunk = Chunk(chunk_id="h#0", doc_id="h", lang=lang, text=text, urls=["https://a.example/"])
+        return Candidate(
+            split_units(text)[0], SearchHit(chunk=chunk, score=1.0, rank=1), 0.5, 0, frozenset()
+        )
+
+    chosen = [cand(chosen_text)]
+    assert answerer._redundant(cand(same), chosen)
+    assert not answerer._redundant(cand(more), chosen)

@@ -1,0 +1,169 @@
+"""The fitted lead ranking (assistant/answer/lead.py): its features, its choice, its fit.
+
+Table-driven in en, fi and sv: a unit holding the kind of fact a question's kind asks for gets the
+feature that says so, and a model weighting that feature moves it ahead of a unit the hand-set
+score put first. The texts are invented (a lakeside hall), not the corpus's or any question set's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.answer.extractive import Candidate, _defines, _terms
+from assistant.answer.lead import (
+    C_GRID,
+    FEATURES,
+    LeadModel,
+    LeadRanker,
+    features,
+    fit_lead,
+    top_units,
+)
+from assistant.answer.units import split_units
+from assistant.schema import Chunk, SearchHit
+
+# (about the hall, no date; the date it opens; a web address; a list)
+UNITS = {
+    "en": (
+        "The Lakeside hall hosts concerts and fairs.",
+        "The Lakeside hall opens on 1.3.2027.",
+        "Tickets are sold at https://hall.example.fi/tickets.",
+        "The hall has three rooms:\n\n- the main room\n- the small room\n- the lobby",
+    ),
+    "fi": (
+        "Rantahallissa järjestetään konsertteja ja messuja.",
+        "Rantahalli avataan 1.3.2027.",
+        "Lippuja myydään osoitteessa https://hall.example.fi/liput.",
+        "Hallissa on kolme tilaa:\n\n- päätila\n- pieni tila\n- aula",
+    ),
+    "sv": (
+        "I Strandhallen ordnas konserter och mässor.",
+        "Strandhallen öppnar den 1.3.2027.",
+        "Biljetter säljs på https://hall.example.fi/biljetter.",
+        "Hallen har tre rum:\n\n- stora rummet\n- lilla rummet\n- foajén",
+    ),
+}
+INDEX = {"date": 1, "procedure": 2, "list": 3}
+
+
+def _candidates(lang: str) -> list[Candidate]:
+    """The four units, each in its own chunk and page, the one without a fact scored best."""
+    out = []
+    for i, text in enumerate(UNITS[lang]):
+        chunk = Chunk(
+            chunk_id=f"hall#{i}",
+            doc_id="hall",
+            lang=lang,
+            position=i,
+            section="Hall",
+            text=text,
+            urls=[f"https://page{i}.example/"],
+        )
+        hit = SearchHit(chunk=chunk, score=1.0 - i / 10, rank=i + 1)
+        unit = split_units(text)[0]
+        cand = Candidate(unit, hit, dense=0.80 - i / 100, coverage=0.5, terms=frozenset())
+        cand.score = cand.dense + 0.06
+        out.append(cand)
+    return out
+
+
+@pytest.mark.parametrize("lang", ["en", "fi", "sv"])
+@pytest.mark.parametrize("kind", ["date", "procedure", "list"])
+def test_the_unit_holding_what_the_kind_asks_for_gets_its_feature(lang, kind):
+    cands = _candidates(lang)
+    rows = features(cands, lang, {"hall": 1.0}, {kind: 1.0}, _terms, _defines)
+    assert rows.shape == (4, len(FEATURES))
+    column = {
+        "date": "kind_fact",
+        "procedure": "kind_procedure_address",
+        "list": "kind_list",
+    }[kind]
+    values = rows[:, FEATURES.index(column)]
+    assert values[INDEX[kind]] == pytest.approx(1.0)
+    assert values[0] == 0.0  # the unit without a fact or a list
+    assert rows[0, FEATURES.index("score_gap")] == 0.0
+    assert (rows[1:, FEATURES.index("score_gap")] < 0).all()
+    # shares of the top units: every unit cites its own page, all come from one document
+    assert rows[:, FEATURES.index("page_share")] == pytest.approx([0.25] * 4)
+    assert rows[:, FEATURES.index("document_share")] == pytest.approx([1.0] * 4)
+
+
+@pytest.mark.parametrize("lang", ["en", "fi", "sv"])
+def test_kind_features_are_zero_when_the_question_is_of_no_such_kind(lang):
+    rows = features(_candidates(lang), lang, {"hall": 1.0}, {"yesno": 1.0}, _terms, _defines)
+    for name in ("kind_fact", "kind_list", "kind_procedure_address", "kind_definition"):
+        assert not rows[:, FEATURES.index(name)].any(), name
+
+
+def _model(weight: str, value: float = 1.0) -> LeadModel:
+    weights = np.zeros(len(FEATURES))
+    weights[FEATURES.index("score_gap")] = 1.0
+    weights[FEATURES.index(weight)] = value
+    return LeadModel(FEATURES, weights)
+
+
+@pytest.mark.parametrize("lang", ["en", "fi", "sv"])
+@pytest.mark.parametrize("kind", ["date", "procedure", "list"])
+def test_a_model_weighting_the_kinds_fact_moves_that_unit_ahead(lang, kind):
+    column = {"date": "kind_fact", "procedure": "kind_procedure_address", "list": "kind_list"}
+    ranker = LeadRanker(_model(column[kind]), lambda vec: {kind: 0.9, "yesno": 0.1})
+    cands = _candidates(lang)
+    out = ranker.rerank(cands, np.zeros(3), lang, {"hall": 1.0}, _terms, _defines)
+    assert out[0] is cands[INDEX[kind]]
+    assert sorted(map(id, out)) == sorted(map(id, cands))  # the same units, one moved first
+    assert [c for c in out[1:]] == [c for c in cands if c is not out[0]]
+
+
+@pytest.mark.parametrize("lang", ["en", "fi", "sv"])
+def test_without_a_kind_signal_the_hand_set_order_stands(lang):
+    ranker = LeadRanker(_model("kind_fact"), lambda vec: {"yesno": 1.0})
+    cands = _candidates(lang)
+    assert ranker.rerank(cands, np.zeros(3), lang, {"hall": 1.0}, _terms, _defines) == cands
+
+
+def test_a_unit_describing_the_document_is_never_among_the_top_units():
+    cands = _candidates("en")
+    meta = _candidates("en")[0]
+    meta.unit = split_units("This document describes the hall.")[0]
+    kept = top_units([meta, *cands])
+    assert meta not in kept and kept == cands
+
+
+def test_a_model_fitted_on_other_features_is_refused():
+    model = LeadModel(("score_gap",), np.ones(1))
+    with pytest.raises(ValueError, match="assistant calibrate"):
+        LeadRanker(model, lambda vec: {})
+
+
+def test_model_round_trips_through_its_dict():
+    model = _model("kind_fact", 2.5)
+    again = LeadModel.from_dict(model.to_dict())
+    assert again.features == model.features and again.top_k == model.top_k
+    assert np.array_equal(again.weights, model.weights)
+
+
+def test_fit_learns_the_feature_that_marks_the_unit_holding_the_key_fact():
+    """Synthetic questions: the hand-set order puts the right unit first half of the time; a
+    feature marks it always. The fit must find that feature and beat the hand-set order."""
+    rng = np.random.default_rng(0)
+    samples, groups = [], []
+    marker = FEATURES.index("kind_fact")
+    for q in range(60):
+        rows = rng.normal(size=(5, len(FEATURES))) * 0.1
+        right = 0 if q % 2 else int(rng.integers(1, 5))
+        rows[right, marker] = 1.0
+        labels = np.zeros(5)
+        labels[right] = 1.0
+        samples.append((rows, labels))
+        groups.append(f"q{q}")
+    # a question whose units hold no key fact teaches nothing: left out
+    samples.append((rng.normal(size=(5, len(FEATURES))), np.zeros(5)))
+    groups.append("none")
+    fit = fit_lead(samples, groups)
+    assert fit.n == 60
+    assert set(fit.hit_by_c) == set(C_GRID) and fit.c in C_GRID
+    assert fit.baseline_hit == pytest.approx(0.5)
+    assert fit.hit_by_c[fit.c] > 0.9
+    assert int(np.argmax(np.abs(fit.model.weights))) == marker
+    assert fit.model.weights[marker] > 0
