@@ -19,11 +19,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from assistant.answer.analysis import META
-from assistant.understand.facts import KIND_FACTS, facts_in, holds_fact_for
+from assistant.understand.facts import KIND_FACTS, facts_in
 
 # Compared with the hand-set score's best; beyond the tenth unit the answer is rarely found.
 TOP_K = 10
@@ -53,6 +54,16 @@ FEATURES: tuple[str, ...] = (
     "kind_definition",  # P(definition) if it defines the question's subject
 )
 
+# Unit texts whose facts are kept: the same units come up question after question, and a text's
+# facts (regular expressions, no language) never change. Bounded like the terms cache.
+FACTS_CACHE_TEXTS = 16384
+
+
+@lru_cache(maxsize=FACTS_CACHE_TEXTS)
+def _facts(text: str) -> frozenset[str]:
+    return facts_in(text)
+
+
 Terms = Callable[[str, str], frozenset[str]]
 Defines = Callable[[str, dict[str, float], str], bool]
 
@@ -81,6 +92,7 @@ def features(
         own = terms(unit.text, chunk.lang)
         heads = terms(f"{unit.heading} {chunk.section}", chunk.lang)
         is_definition = defines(unit.text, qterms, chunk.lang)
+        facts = _facts(unit.text)
         rows.append(
             [
                 c.score - best_score,
@@ -99,9 +111,9 @@ def features(
                 sum(o.hit.chunk.doc_id == chunk.doc_id for o in cands) / k,
                 by_dense[id(c)] / k,
                 i / k,
-                sum(p for kind, p in fact_kinds.items() if holds_fact_for(kind, unit.text)),
+                sum(p for kind, p in fact_kinds.items() if facts & set(KIND_FACTS[kind])),
                 kinds.get("list", 0.0) * float(unit.kind == "list"),
-                kinds.get("procedure", 0.0) * float("url" in facts_in(unit.text)),
+                kinds.get("procedure", 0.0) * float("url" in facts),
                 kinds.get("definition", 0.0) * float(is_definition),
             ]
         )
