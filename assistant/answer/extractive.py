@@ -19,7 +19,7 @@ import numpy as np
 from assistant import packs, textregex
 from assistant.answer import guard
 from assistant.answer.analysis import META
-from assistant.answer.lead import LeadRanker
+from assistant.answer.lead import LeadRanker, asked_fact
 from assistant.answer.units import Unit, split_units
 from assistant.retrieval.bm25 import tokenize
 from assistant.schema import Chunk, SearchHit
@@ -392,8 +392,9 @@ class ExtractiveAnswerer:
         self, question: str, qvec: np.ndarray, hits: list[SearchHit], lang: str
     ) -> Selection:
         candidates, qterms = self.candidates(question, qvec, hits, lang)
+        kinds = self.lead.kind_proba(qvec) if self.lead is not None else {}
         if self.lead is not None:
-            candidates = self.lead.rerank(candidates, qvec, lang, qterms, _terms, _defines)
+            candidates = self.lead.rerank(candidates, kinds, lang, qterms, _terms, _defines)
         selection = Selection(candidates=candidates, question_terms=qterms)
         if not candidates:
             return selection
@@ -408,6 +409,10 @@ class ExtractiveAnswerer:
             candidates, key=lambda c: (c.hit.chunk.doc_id, c.hit.chunk.position, c.unit.order)
         )
         place = {id(c): i for i, c in enumerate(ordered)}
+        # A lead that more likely than not holds the fact the question's kind asks for (a date
+        # for "when") is the answer: other pages' statements join it only by covering another
+        # part of the question or scoring as high as it, not by being nearly as close.
+        settled = asked_fact(best.unit.text, kinds) >= 0.5
         while pool and len(chosen) < self.max_units:
             # The lead's own passage first (its next sentence often holds the figure asked for,
             # "... The city's own share is at least 25 %."), then by score and what it adds.
@@ -430,6 +435,8 @@ class ExtractiveAnswerer:
                 allowance = self.next_margin
             else:
                 allowance = self.margin
+            if settled and not any(nxt.hit.chunk.url in c.hit.chunk.urls for c in chosen):
+                allowance = 0.0  # another page's statement (a continuation shares its pages)
             close = nxt.score >= best.score - allowance
             # ... and one that holds another part of a multi-part question completes the answer.
             floor = best.score - 0.12

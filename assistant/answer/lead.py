@@ -64,6 +64,13 @@ def _facts(text: str) -> frozenset[str]:
     return facts_in(text)
 
 
+def asked_fact(text: str, kinds: dict[str, float]) -> float:
+    """P(kind) summed over the kinds whose fact (date, amount, person, address) the text holds:
+    how likely the text holds the sort of fact the question asks for."""
+    facts = _facts(text)
+    return sum(p for kind, p in kinds.items() if facts & set(KIND_FACTS.get(kind, ())))
+
+
 Terms = Callable[[str, str], frozenset[str]]
 Defines = Callable[[str, dict[str, float], str], bool]
 
@@ -85,7 +92,6 @@ def features(
     best_dense = max(c.dense for c in cands)
     best_cov = max(c.coverage for c in cands)
     by_dense = {id(c): i for i, c in enumerate(sorted(cands, key=lambda c: -c.dense))}
-    fact_kinds = {kind: p for kind, p in kinds.items() if kind in KIND_FACTS}
     rows = []
     for i, c in enumerate(cands):
         chunk, unit = c.hit.chunk, c.unit
@@ -111,7 +117,7 @@ def features(
                 sum(o.hit.chunk.doc_id == chunk.doc_id for o in cands) / k,
                 by_dense[id(c)] / k,
                 i / k,
-                sum(p for kind, p in fact_kinds.items() if facts & set(KIND_FACTS[kind])),
+                asked_fact(unit.text, kinds),
                 kinds.get("list", 0.0) * float(unit.kind == "list"),
                 kinds.get("procedure", 0.0) * float("url" in facts),
                 kinds.get("definition", 0.0) * float(is_definition),
@@ -163,7 +169,7 @@ class LeadRanker:
     def rerank(
         self,
         cands: list,
-        qvec: np.ndarray,
+        kinds: dict[str, float],
         lang: str,
         qterms: dict[str, float],
         terms: Terms,
@@ -173,7 +179,7 @@ class LeadRanker:
         top = top_units(cands, self.model.top_k)
         if len(top) < 2:
             return cands
-        rows = features(top, lang, qterms, self.kind_proba(qvec), terms, defines)
+        rows = features(top, lang, qterms, kinds, terms, defines)
         lead = top[self.model.choose(rows)]
         if lead is cands[0]:
             return cands

@@ -16,6 +16,7 @@ from assistant.answer.lead import (
     FEATURES,
     LeadModel,
     LeadRanker,
+    asked_fact,
     features,
     fit_lead,
     top_units,
@@ -109,7 +110,8 @@ def test_a_model_weighting_the_kinds_fact_moves_that_unit_ahead(lang, kind):
     column = {"date": "kind_fact", "procedure": "kind_procedure_address", "list": "kind_list"}
     ranker = LeadRanker(_model(column[kind]), lambda vec: {kind: 0.9, "yesno": 0.1})
     cands = _candidates(lang)
-    out = ranker.rerank(cands, np.zeros(3), lang, {"hall": 1.0}, _terms, _defines)
+    kinds = ranker.kind_proba(np.zeros(3))
+    out = ranker.rerank(cands, kinds, lang, {"hall": 1.0}, _terms, _defines)
     assert out[0] is cands[INDEX[kind]]
     assert sorted(map(id, out)) == sorted(map(id, cands))  # the same units, one moved first
     assert [c for c in out[1:]] == [c for c in cands if c is not out[0]]
@@ -119,7 +121,8 @@ def test_a_model_weighting_the_kinds_fact_moves_that_unit_ahead(lang, kind):
 def test_without_a_kind_signal_the_hand_set_order_stands(lang):
     ranker = LeadRanker(_model("kind_fact"), lambda vec: {"yesno": 1.0})
     cands = _candidates(lang)
-    assert ranker.rerank(cands, np.zeros(3), lang, {"hall": 1.0}, _terms, _defines) == cands
+    kinds = ranker.kind_proba(np.zeros(3))
+    assert ranker.rerank(cands, kinds, lang, {"hall": 1.0}, _terms, _defines) == cands
 
 
 def test_a_unit_describing_the_document_is_never_among_the_top_units():
@@ -167,3 +170,13 @@ def test_fit_learns_the_feature_that_marks_the_unit_holding_the_key_fact():
     assert fit.hit_by_c[fit.c] > 0.9
     assert int(np.argmax(np.abs(fit.model.weights))) == marker
     assert fit.model.weights[marker] > 0
+
+
+@pytest.mark.parametrize("lang", ["en", "fi", "sv"])
+def test_asked_fact_is_the_probability_of_the_kinds_whose_fact_a_unit_holds(lang):
+    about, dated, address, _ = UNITS[lang]
+    kinds = {"date": 0.6, "place": 0.3, "yesno": 0.1}
+    assert asked_fact(about, kinds) == 0.0
+    assert asked_fact(dated, kinds) == pytest.approx(0.6)
+    assert asked_fact(address, kinds) == pytest.approx(0.3)  # a web address answers "where"
+    assert asked_fact(dated, {"yesno": 1.0}) == 0.0  # a yes/no question asks for no fact
