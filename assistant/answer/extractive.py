@@ -413,12 +413,13 @@ class ExtractiveAnswerer:
         # for "when") is the answer: other pages' statements join it only by covering another
         # part of the question or scoring as high as it, not by being nearly as close.
         settled = asked_fact(best.unit.text, kinds) >= 0.5
+        lead_passage = {id(c) for c in pool if _continues(c, best, place)}
         while pool and len(chosen) < self.max_units:
             # The lead's own passage first (its next sentence often holds the figure asked for,
             # "... The city's own share is at least 25 %."), then by score and what it adds.
             pool.sort(
                 key=lambda c, seen=frozenset(covered): (
-                    _continues(c, best, place),
+                    id(c) in lead_passage,
                     _gain(c, qterms, seen, qtotal),
                 ),
                 reverse=True,
