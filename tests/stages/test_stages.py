@@ -107,6 +107,26 @@ def test_decide_refuses_off_topic_and_names_a_contact(real_assistant, lang):
 
 
 @pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize(("p_out_of_scope", "refused"), [(0.6, True), (0.4, False)])
+def test_decide_by_the_rules_refuses_what_the_kind_classifier_finds_out_of_scope(
+    real_assistant, lang, p_out_of_scope, refused
+):
+    """The word rules alone would answer (the question is on topic); a reading that finds it more
+    likely than not out of scope makes it an off-topic refusal, a less likely one does not."""
+    from dataclasses import replace
+
+    obs = _observe(real_assistant, FOCUS[lang])
+    reading = real_assistant.understand.read(obs, real_assistant._state.weights)
+    others = {k: p for k, p in reading.kind_proba.items() if k != "out_of_scope"}
+    scale = (1.0 - p_out_of_scope) / sum(others.values())
+    proba = {**{k: p * scale for k, p in others.items()}, "out_of_scope": p_out_of_scope}
+    reading = replace(reading, kind_proba=proba)
+    draft = real_assistant.decide(obs, analyse(obs.standalone), reading, real_assistant._state)
+    assert draft.refused is refused
+    assert draft.reason == ("offtopic" if refused else None)
+
+
+@pytest.mark.parametrize("lang", LANGS)
 def test_compose_cites_every_statement_once_per_chunk(real_assistant, lang):
     obs = _observe(real_assistant, FOCUS[lang])
     reading = real_assistant.understand.read(obs, real_assistant._state.weights)
