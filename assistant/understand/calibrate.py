@@ -89,11 +89,11 @@ def calibrate(
     classifier, fit = fit_classifier(packs, embed or embed_queries(assistant.embedder))
     assert fit is not None
     questions = sorted(load_questions(train_path), key=lambda q: q.id)
-    # The lead ranking first, on the hand-set ranking's candidates (as it meets them when
-    # serving); answerability is then measured on the answers that ranking leads.
     # The rules' own refusals (an input below) read the kind classifier's out-of-scope
     # probability: the one fitted here, not the one of the file being replaced.
     assistant.understand.understanding = Understanding(classifier, None, tuple(packs))
+    # The lead ranking first, on the hand-set ranking's candidates (as it meets them when
+    # serving); answerability is then measured on the answers that ranking leads.
     answerer = assistant._state.answerer
     answerer.lead = None
     lead_fit = fit_lead_on(assistant, questions, classifier, progress)
