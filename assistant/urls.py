@@ -27,3 +27,13 @@ def safe_link_url(url: str | None) -> str | None:
     if parts.scheme.lower() not in LINK_SCHEMES or not parts.hostname:
         return None
     return quote(url, safe=_SAFE)
+
+
+def site(url: str) -> str:
+    """The site a URL is on (its host without a leading "www."): pages of one site belong
+    together (a regional council's call page and its funding page), other sites do not."""
+    try:
+        host = urlsplit(url.strip()).hostname or ""
+    except ValueError:
+        return ""
+    return host.removeprefix("www.")

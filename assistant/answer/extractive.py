@@ -24,6 +24,7 @@ from assistant.answer.units import Unit, split_units
 from assistant.retrieval.bm25 import tokenize
 from assistant.schema import Chunk, SearchHit
 from assistant.store.unit_vectors import UnitVectors
+from assistant.urls import site
 
 
 @dataclass
@@ -430,7 +431,15 @@ class ExtractiveAnswerer:
             # paragraph after it, usually completes it. A paragraph from another page before a
             # chosen one (a section's introduction, say) is background about another fact: it
             # gets no allowance and must be as close to the question as any other statement.
-            if any(_continues(nxt, c, place) for c in chosen):
+            # A paragraph from another site than every chosen statement's pages is no
+            # continuation either, wherever it stands: the next paragraph after "VTT is a limited
+            # company" citing the agreement page ("VTT took part in the negotiations") is about
+            # the agreement. Measured on train (dev gold URLs: issue 10): 2 of 154 answers lose a
+            # key fact, and dev URL validity rises from 0.773 to 0.818 with dev key facts equal.
+            chosen_sites = {site(u) for c in chosen for u in c.hit.chunk.urls}
+            if site(nxt.hit.chunk.url) not in chosen_sites:
+                allowance = self.margin
+            elif any(_continues(nxt, c, place) for c in chosen):
                 allowance = self.neighbour_margin
             elif any(_follows(nxt, c, place) for c in chosen):
                 allowance = self.next_margin

@@ -62,22 +62,25 @@ class Understand:
     def persona(
         self, asked: QuestionKind, reading: Reading | None, turns: list[Turn]
     ) -> str | None:
-        """Whom a next step is for: the asker as this question, in the asker's own words
-        (`asked`: the rules' reading of the question as asked, not of the standalone question,
-        which may carry an earlier message), shows it, or as the conversation remembers it when
-        this question asks what to do."""
+        """Whom a next step is for, on a question that asks what to do or whether one can: the
+        asker as this question, in the asker's own words (`asked`: the rules' reading of the
+        question as asked, not of the standalone question, which may carry an earlier message),
+        shows it, or as the conversation remembers it."""
         if reading is None or self.settings.answer_decision != "calibrated":
             persona = asked.persona
             remembered = None if persona else self._persona_from_history(turns)
         else:
             persona = ASKER_PERSONA.get(reading.asker)
             remembered = None if persona else self._asker_from_history(turns)
-        if remembered and (reading is None or self._asks_what_to_do(reading)):
-            # What the conversation remembers about the asker (a startup, say) adds its route
-            # only to a question about what to do or whether one can, not to one asking for a
-            # list, a date, a person or a name; an asker who says it in this question gets it.
-            persona = remembered
-        return persona
+        if reading is not None and not self._asks_what_to_do(reading):
+            # A route is a next step: it follows a question about what to do or whether one can.
+            # Another question (a list, a date, a person) gets it only from an asker who says who
+            # they are ("our university wants to know ..."), as the asker classifier reads them:
+            # the word patterns also fire on a topic ("which municipalities ...", "do we need a
+            # company to ..."), and a route then cites pages the answer does not need (issue 10).
+            said = ASKER_PERSONA.get(reading.asker)
+            return persona if persona == said else None
+        return persona or remembered
 
     def language(
         self, question: str, turns: list[Turn], lang: str | None, client_lang: str | None

@@ -98,6 +98,39 @@ def test_public_organisation_gets_a_next_step_from_the_routes_document(real_assi
     assert "guide-en" in cited  # the route is retrieved and cited, not written in code
 
 
+# (lang, an asker who says who they are, asking for a list; the same kind of question naming
+# that kind of organisation only as its topic). Written for this test, not from dev or sealed.
+ROUTE_ASKERS = [
+    (
+        "en",
+        "Our university wants to know who the agreement's parties are.",
+        "Which universities took part in choosing the agreement's focus areas?",
+    ),
+    (
+        "fi",
+        "Yliopistomme haluaa tietää, ketkä ovat sopimuksen osapuolet.",
+        "Mitkä yliopistot osallistuivat sopimuksen painopisteiden valintaan?",
+    ),
+    (
+        "sv",
+        "Vårt universitet vill veta vilka som är avtalets parter.",
+        "Vilka universitet deltog i valet av avtalets fokusområden?",
+    ),
+]
+
+
+@pytest.mark.parametrize(("lang", "says_who", "names_topic"), ROUTE_ASKERS)
+def test_a_route_follows_a_list_question_only_from_an_asker_who_says_who_they_are(
+    real_assistant, lang: str, says_who: str, names_topic: str
+):
+    answer = real_assistant.ask(says_who)
+    assert answer.language == lang and answer.next_step, answer
+    assert any(s.doc_id == f"guide-{lang}" for s in answer.sources)
+    topic = real_assistant.ask(names_topic)
+    assert topic.language == lang and not topic.refused
+    assert topic.next_step is None, topic.next_step  # no route citing pages it does not need
+
+
 def test_co_financing(real_assistant):
     answer = real_assistant.ask("Hur stor del måste staden själv finansiera i projekten?")
     assert answer.language == "sv" and "25 %" in answer.answer, answer.answer

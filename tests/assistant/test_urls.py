@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.urls import safe_link_url
+from assistant.urls import safe_link_url, site
 
 
 @pytest.mark.parametrize(
@@ -38,3 +38,20 @@ def test_safe_link_url(url, expected):
         assert got == url
     else:
         assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://www.pirkanmaa.fi/a/b/", "pirkanmaa.fi"),
+        ("https://pirkanmaa.fi/", "pirkanmaa.fi"),
+        ("https://innokaupungit.fi/en/cities/tampere/", "innokaupungit.fi"),
+        ("https://WWW.Example.ORG/x", "example.org"),  # hosts compare case-blind
+        ("https://wwwexample.org/", "wwwexample.org"),  # only a "www." label is dropped
+        ("  https://tem.fi/en  ", "tem.fi"),
+        ("http://[::1", ""),  # unparsable: no site, so never the same site as another URL
+        ("", ""),
+    ],
+)
+def test_site(url, expected):
+    assert site(url) == expected
