@@ -60,6 +60,13 @@ def _stop_words(lang: str) -> frozenset[str]:
     )
 
 
+# A compound's parts are known terms of at least this many characters (shorter ones would match
+# by chance); longer terms than COMPOUND_MAX are never split (bounded work per question).
+COMPOUND_PART_MIN = 4
+COMPOUND_MAX = 64
+COMPOUND_CACHE = 4096
+
+
 class TermWeights:
     """Inverse document frequency of stemmed terms over all units of the live index."""
 
@@ -72,12 +79,52 @@ class TermWeights:
                 total += 1
         self.total = max(total, 1)
         self.counts = counts
+        self._compounds: dict[str, bool] = {}
+        self._prefixes: set[str] | None = None  # every known term's starts, built on first use
 
     def idf(self, term: str) -> float:
         return math.log(1 + self.total / (1 + self.counts.get(term, 0)))
 
     def known(self, term: str) -> bool:
-        return term in self.counts
+        """In the documents, alone or as the parts of a compound the documents do not write
+        ("innovaatioekosysteemisopimus" is "innovaatio" + "ekosysteemisopimus"): Finnish and
+        Swedish write new compounds freely, and a plain question must not look off-topic."""
+        return term in self.counts or self._compound(term)
+
+    def _compound(self, term: str) -> bool:
+        """Whether the term splits into two or more known terms, each at least
+        COMPOUND_PART_MIN characters and optionally followed by one linking letter
+        ("innovations|ekosystemavtal"). The last part may be the start of a known term: a
+        stemmer cuts a long compound's ending other than the word's alone ("...styr" for
+        "styrelsen", alone "styrels"). Terms over COMPOUND_MAX characters are not split."""
+        n = len(term)
+        if n < 2 * COMPOUND_PART_MIN or n > COMPOUND_MAX:
+            return False
+        cached = self._compounds.get(term)
+        if cached is not None:
+            return cached
+        if self._prefixes is None:
+            self._prefixes = {
+                t[:k] for t in self.counts for k in range(COMPOUND_PART_MIN, len(t) + 1)
+            }
+        # ends[i]: the first i characters are a sequence of known parts
+        ends = [False] * (n + 1)
+        ends[0] = True
+        found = False
+        for start in range(n):
+            if not ends[start]:
+                continue
+            if start > 0 and n - start >= COMPOUND_PART_MIN and term[start:] in self._prefixes:
+                found = True
+                break
+            for stop in range(start + COMPOUND_PART_MIN, n):
+                if term[start:stop] in self.counts:
+                    ends[stop] = True
+                    ends[stop + 1] = True  # a linking letter after the part
+        if len(self._compounds) >= COMPOUND_CACHE:
+            self._compounds.clear()
+        self._compounds[term] = found
+        return found
 
     def weighted(self, text: str, lang: str) -> dict[str, float]:
         """The text's terms with their weights; very common terms count for little."""
