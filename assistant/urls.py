@@ -7,6 +7,7 @@ into one, sets `Source.url`), so a `javascript:` or `data:` URL must never becom
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 LINK_SCHEMES = ("http", "https")
@@ -29,6 +30,7 @@ def safe_link_url(url: str | None) -> str | None:
     return quote(url, safe=_SAFE)
 
 
+@lru_cache(maxsize=4096)  # the index's few hundred source URLs, asked for on every question
 def site(url: str) -> str:
     """The site a URL is on (its host without a leading "www."): pages of one site belong
     together (a regional council's call page and its funding page), other sites do not."""

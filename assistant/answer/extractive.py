@@ -18,8 +18,7 @@ import numpy as np
 
 from assistant import packs, textregex
 from assistant.answer import guard
-from assistant.answer.analysis import META
-from assistant.answer.lead import LeadRanker, asked_fact
+from assistant.answer.lead import LeadRanker, asked_fact, describes_document
 from assistant.answer.units import Unit, split_units
 from assistant.retrieval.bm25 import tokenize
 from assistant.schema import Chunk, SearchHit
@@ -161,17 +160,32 @@ def _copula(lang: str) -> textregex.Pattern:
 
 def _defines(text: str, qterms: dict[str, float], lang: str) -> bool:
     """The unit's subject (before its first are/is/ovat/on/är) holds every term of the question."""
-    match = _copula(lang).search(text)
-    if not match or not qterms:
+    if not qterms:
         return False
-    return set(qterms) <= set(tokenize(text[: match.start()], lang))
+    subject = _subject_terms(text, lang)
+    return subject is not None and set(qterms) <= subject
+
+
+def _subject_terms(text: str, lang: str) -> frozenset[str] | None:
+    """The terms before the unit's first copula (None without one), remembered like `_terms`:
+    every candidate of every question is asked whether it defines the question's subject."""
+
+    def subject(text: str, lang: str) -> frozenset[str] | None:
+        match = _copula(lang).search(text)
+        return frozenset(tokenize(text[: match.start()], lang)) if match else None
+
+    cached = packs.active().derived(
+        "extractive:subject", lambda ps: lru_cache(maxsize=TERMS_CACHE_TEXTS)(subject)
+    )
+    return cached(text, lang)
 
 
 def _gain(
-    cand: Candidate, qterms: dict[str, float], covered: frozenset[str], qtotal: float
+    cand: Candidate, asked: list[tuple[str, float]], covered: frozenset[str], qtotal: float
 ) -> float:
-    """A unit's score plus what it adds of the question not yet covered (multi-part questions)."""
-    new = sum(w for t, w in qterms.items() if t in cand.terms and t not in covered)
+    """A unit's score plus what it adds of the question not yet covered (multi-part questions);
+    `asked` is the question's (term, weight) pairs the unit holds."""
+    new = sum(w for t, w in asked if t not in covered)
     return cand.score + 0.25 * new / qtotal
 
 
@@ -396,7 +410,7 @@ class ExtractiveAnswerer:
                 cand.score += 0.03  # an answer in the asker's language, when one is as good
             if _defines(cand.unit.text, qterms, cand.hit.chunk.lang):
                 cand.score += 0.03  # "The X are ..." answers "What are the X?"
-            if META.search(cand.unit.text):
+            if describes_document(cand.unit.text):
                 cand.score -= 1.0  # describes the document, answers nothing
         out.sort(key=lambda c: -c.score)
         return out, qterms
@@ -462,18 +476,20 @@ class ExtractiveAnswerer:
         # part of the question or scoring as high as it, not by being nearly as close.
         settled = asked_fact(best.unit.text, kinds) >= 0.5
         lead_passage = {id(c) for c in pool if _continues(c, best, place)}
+        chosen_sites = {site(u) for u in best.hit.chunk.urls}
+        asked = {id(c): [(t, w) for t, w in qterms.items() if t in c.terms] for c in pool}
         while pool and len(chosen) < self.max_units:
             # The lead's own passage first (its next sentence often holds the figure asked for,
             # "... The city's own share is at least 25 %."), then by score and what it adds.
             pool.sort(
                 key=lambda c, seen=frozenset(covered): (
                     id(c) in lead_passage,
-                    _gain(c, qterms, seen, qtotal),
+                    _gain(c, asked[id(c)], seen, qtotal),
                 ),
                 reverse=True,
             )
             nxt = pool.pop(0)
-            new_cov = sum(w for t, w in qterms.items() if t in nxt.terms and t not in covered)
+            new_cov = sum(w for t, w in asked[id(nxt)] if t not in covered)
             # A statement that continues a chosen one's passage (the same pages), or the next
             # paragraph after it, usually completes it. A paragraph from another page before a
             # chosen one (a section's introduction, say) is background about another fact: it
@@ -483,7 +499,6 @@ class ExtractiveAnswerer:
             # company" citing the agreement page ("VTT took part in the negotiations") is about
             # the agreement. Measured on train (dev gold URLs: issue 10): 2 of 154 answers lose a
             # key fact, and dev URL validity rises from 0.773 to 0.818 with dev key facts equal.
-            chosen_sites = {site(u) for c in chosen for u in c.hit.chunk.urls}
             if site(nxt.hit.chunk.url) not in chosen_sites:
                 allowance = self.margin
             elif any(_continues(nxt, c, place) for c in chosen):
@@ -503,6 +518,7 @@ class ExtractiveAnswerer:
             if words + nxt.unit.words > self.max_words or self._redundant(nxt, chosen):
                 continue
             chosen.append(nxt)
+            chosen_sites.update(site(u) for u in nxt.hit.chunk.urls)
             covered |= nxt.terms
             words += nxt.unit.words
         selection.chosen = chosen

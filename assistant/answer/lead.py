@@ -23,6 +23,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from assistant import packs
 from assistant.answer.analysis import META
 from assistant.understand.facts import KIND_FACTS, facts_in
 
@@ -60,14 +61,15 @@ FACTS_CACHE_TEXTS = 16384
 
 
 @lru_cache(maxsize=FACTS_CACHE_TEXTS)
-def _facts(text: str) -> frozenset[str]:
+def unit_facts(text: str) -> frozenset[str]:
+    """facts_in(text), remembered for the unit texts seen last."""
     return facts_in(text)
 
 
 def asked_fact(text: str, kinds: dict[str, float]) -> float:
     """P(kind) summed over the kinds whose fact (date, amount, person, address) the text holds:
     how likely the text holds the sort of fact the question asks for."""
-    facts = _facts(text)
+    facts = unit_facts(text)
     return sum(p for kind, p in kinds.items() if facts & set(KIND_FACTS.get(kind, ())))
 
 
@@ -98,7 +100,7 @@ def features(
         own = terms(unit.text, chunk.lang)
         heads = terms(f"{unit.heading} {chunk.section}", chunk.lang)
         is_definition = defines(unit.text, qterms, chunk.lang)
-        facts = _facts(unit.text)
+        facts = unit_facts(unit.text)
         rows.append(
             [
                 c.score - best_score,
@@ -128,7 +130,17 @@ def features(
 
 def top_units(cands: Sequence, k: int = TOP_K) -> list:
     """The hand-set ranking's best `k`, without units that describe the document itself."""
-    return [c for c in cands[:k] if not META.search(c.unit.text)]
+    return [c for c in cands[:k] if not describes_document(c.unit.text)]
+
+
+def describes_document(text: str) -> bool:
+    """META (a sentence about the document itself), remembered per unit text and pack set:
+    every candidate of every question is checked."""
+    cached = packs.active().derived(
+        "lead:meta",
+        lambda ps: lru_cache(maxsize=FACTS_CACHE_TEXTS)(lambda t: bool(META.search(t))),
+    )
+    return cached(text)
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answer.extractive import Selection, TermWeights
+from assistant.answer.lead import unit_facts
 from assistant.schema import SearchHit
 from assistant.understand.exemplars import EXEMPLAR_FEATURES
-from assistant.understand.facts import KIND_FACTS, holds_fact_for
+from assistant.understand.facts import KIND_FACTS
 
 
 @dataclass
@@ -71,7 +72,6 @@ def answerability_features(
     lead = chosen[0] if chosen else None
     covered = frozenset().union(*(c.terms for c in chosen)) if chosen else frozenset()
     missing = [w for t, w in qterms.items() if t not in covered]
-    text = "\n".join(c.unit.text for c in chosen)
 
     out: dict[str, float] = {
         "dense_best": dense[0] if dense else 0.0,
@@ -82,10 +82,12 @@ def answerability_features(
         "vocabulary": weights.vocabulary_coverage(question, lang),
         "missing_top": max(missing, default=0.0) / qtotal,
     }
+    # The facts each unit holds are remembered per text (the lead ranking reads them too).
+    held = frozenset().union(*(unit_facts(c.unit.text) for c in chosen))
     out["fact_missing"] = sum(
         float(kind_proba.get(kind, 0.0))
-        for kind in KIND_FACTS
-        if not (chosen and holds_fact_for(kind, text))
+        for kind, needed in KIND_FACTS.items()
+        if not (chosen and held & set(needed))
     )
     top = list(hits[:TOP_HITS])
     first = top[0] if top else None
