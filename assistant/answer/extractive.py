@@ -169,15 +169,15 @@ def _defines(text: str, qterms: dict[str, float], lang: str) -> bool:
 def _subject_terms(text: str, lang: str) -> frozenset[str] | None:
     """The terms before the unit's first copula (None without one), remembered like `_terms`:
     every candidate of every question is asked whether it defines the question's subject."""
-
-    def subject(text: str, lang: str) -> frozenset[str] | None:
-        match = _copula(lang).search(text)
-        return frozenset(tokenize(text[: match.start()], lang)) if match else None
-
     cached = packs.active().derived(
-        "extractive:subject", lambda ps: lru_cache(maxsize=TERMS_CACHE_TEXTS)(subject)
+        "extractive:subject", lambda ps: lru_cache(maxsize=TERMS_CACHE_TEXTS)(_subject)
     )
     return cached(text, lang)
+
+
+def _subject(text: str, lang: str) -> frozenset[str] | None:
+    match = _copula(lang).search(text)
+    return frozenset(tokenize(text[: match.start()], lang)) if match else None
 
 
 def _gain(

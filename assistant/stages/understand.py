@@ -66,12 +66,8 @@ class Understand:
         asker as this question, in the asker's own words (`asked`: the rules' reading of the
         question as asked, not of the standalone question, which may carry an earlier message),
         shows it, or as the conversation remembers it."""
-        if reading is None or self.settings.answer_decision != "calibrated":
-            persona = asked.persona
-            remembered = None if persona else self._persona_from_history(turns)
-        else:
-            persona = ASKER_PERSONA.get(reading.asker)
-            remembered = None if persona else self._asker_from_history(turns)
+        by_rules = reading is None or self.settings.answer_decision != "calibrated"
+        persona = asked.persona if by_rules else ASKER_PERSONA.get(reading.asker)
         if reading is not None and not self._asks_what_to_do(reading):
             # A route is a next step: it follows a question about what to do or whether one can.
             # Another question (a list, a date, a person) gets it only from an asker who says who
@@ -80,7 +76,10 @@ class Understand:
             # company to ..."), and a route then cites pages the answer does not need (issue 10).
             said = ASKER_PERSONA.get(reading.asker)
             return persona if persona == said else None
-        return persona or remembered
+        if persona:
+            return persona
+        # Only a question about what to do reads the conversation for an asker it remembers.
+        return self._persona_from_history(turns) if by_rules else self._asker_from_history(turns)
 
     def language(
         self, question: str, turns: list[Turn], lang: str | None, client_lang: str | None

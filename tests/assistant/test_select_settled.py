@@ -5,8 +5,6 @@ states the answer). Table-driven in en, fi and sv; the texts are invented."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 
@@ -15,6 +13,7 @@ from assistant.answer.lead import FEATURES, LeadModel, LeadRanker
 from assistant.answer.units import unit_key
 from assistant.schema import Chunk, SearchHit
 from assistant.store.unit_vectors import UnitVectors
+from tests.assistant.unit_space import unit_vector
 
 # question; the lead (a date) and its passage's next sentence (page A); another page's near
 # statement on the same hall (page B)
@@ -40,14 +39,6 @@ CASES = {
 }
 
 
-def _vector(similarity: float, axis: int) -> np.ndarray:
-    """Cosine `similarity` to the question (axis 0), each unit off on its own axis: the units
-    are not near one another (none is a paraphrase of another)."""
-    vec = np.zeros(4)
-    vec[0], vec[axis] = similarity, math.sqrt(1 - similarity**2)
-    return vec
-
-
 def _select(lang: str, kinds: dict[str, float]):
     question, lead, nxt, other = CASES[lang]
     page_a = Chunk(
@@ -69,7 +60,7 @@ def _select(lang: str, kinds: dict[str, float]):
     sims = {lead: 0.80, nxt: 0.74, other: 0.79}
     vectors = UnitVectors(
         [unit_key(t) for t in sims],
-        np.vstack([_vector(s, i + 1) for i, s in enumerate(sims.values())]),
+        np.vstack([unit_vector(s, i + 1, 4) for i, s in enumerate(sims.values())]),
     )
     weights = np.zeros(len(FEATURES))
     weights[FEATURES.index("score_gap")] = 1.0

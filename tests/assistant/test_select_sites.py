@@ -6,8 +6,6 @@ citations to the page that states the answer). Table-driven in en, fi and sv; te
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 
@@ -15,6 +13,7 @@ from assistant.answer.extractive import ExtractiveAnswerer, TermWeights
 from assistant.answer.units import unit_key
 from assistant.schema import Chunk, SearchHit
 from assistant.store.unit_vectors import UnitVectors
+from tests.assistant.unit_space import unit_vector
 
 # question; the lead paragraph; the section's next paragraph (its own source marker)
 CASES = {
@@ -34,13 +33,6 @@ CASES = {
         "Strandinstitutet deltog också i förhandlingarna om den regionala planen.",
     ),
 }
-
-
-def _vector(similarity: float, axis: int) -> np.ndarray:
-    """Cosine `similarity` to the question (axis 0), each unit off on its own axis."""
-    vec = np.zeros(3)
-    vec[0], vec[axis] = similarity, math.sqrt(1 - similarity**2)
-    return vec
 
 
 def _select(lang: str, next_url: str) -> list[str]:
@@ -67,7 +59,7 @@ def _select(lang: str, next_url: str) -> list[str]:
     sims = {lead: 0.80, nxt: 0.74}
     vectors = UnitVectors(
         [unit_key(t) for t in sims],
-        np.vstack([_vector(s, i + 1) for i, s in enumerate(sims.values())]),
+        np.vstack([unit_vector(s, i + 1, 3) for i, s in enumerate(sims.values())]),
     )
     answerer = ExtractiveAnswerer(TermWeights([first, second]), vectors)
     hits = [SearchHit(chunk=first, score=1.0, rank=1), SearchHit(chunk=second, score=0.9, rank=1)]
