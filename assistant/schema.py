@@ -166,3 +166,14 @@ class Answer(BaseModel):
     history: HistoryUse | None = Field(
         None, description="How much of the conversation was read; absent without history."
     )
+
+    def reply(self) -> str:
+        """What a user reads: the answer, then the next step as its own paragraph. Every channel
+        shows this, and the evals score it."""
+        return self.answer.strip() + self.reply_tail()
+
+    def reply_tail(self) -> str:
+        """What follows the answer's text in the reply: the next step (the asker's route), unless
+        the answer already holds it."""
+        step = (self.next_step or "").strip()
+        return f"\n\n{step}" if step and step not in self.answer else ""

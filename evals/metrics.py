@@ -43,8 +43,9 @@ MIN_WORDS_AFTER_STRIPPING = 3
 RULES: dict[str, str] = {
     "key_fact_accuracy": (
         "Answerable questions passed / answerable questions. A question passes when it was not "
-        "refused and every must_include group has at least one of its strings in the answer "
-        "(case-insensitive, Unicode NFKC, whitespace runs collapsed)."
+        "refused and every must_include group has at least one of its strings in the reply: the "
+        "answer and its next step, as every channel shows them (case-insensitive, Unicode NFKC, "
+        "whitespace runs collapsed)."
     ),
     "refusal_accuracy": "Unanswerable questions refused / unanswerable questions.",
     "false_refusal_rate": "Answerable questions refused / answerable questions (lower is better).",
@@ -79,7 +80,7 @@ RULES: dict[str, str] = {
     "latency_ms_p95": "95th percentile of the wall-clock time of one ask() call, in milliseconds.",
     "answer_words_median": (
         "Median number of words (whitespace-separated, citation markers like [1] dropped) of the "
-        "answers to answerable questions that were not refused."
+        "replies (answer and next step) to answerable questions that were not refused."
     ),
     "intervals": (
         "For each rate, its Wilson score 95 % interval [low, high] (scipy.stats.binomtest), from "

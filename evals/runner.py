@@ -42,7 +42,7 @@ def evaluate_question(
         error = f"{type(exc).__name__}: {exc}"
     latency_ms = round((time.perf_counter() - started) * 1000, 1)
 
-    text = answer.answer if answer else ""
+    text = answer.reply() if answer else ""
     refused = bool(answer and answer.refused)
     sources = list(answer.sources) if answer else []
     missing = metrics.missing_groups(text, q.must_include) if q.answerable else []

@@ -68,9 +68,7 @@ def _pieces(raw: str, limit: int) -> list[str]:
 def _blocks(answer: Answer, limit: int) -> list[Part]:
     """The answer as paragraph-sized blocks, each already within the limit."""
     blocks: list[Part] = []
-    text = answer.answer.strip()
-    if answer.next_step and answer.next_step.strip() not in text:
-        text = f"{text}\n\n{answer.next_step.strip()}"
+    text = answer.reply()
     for paragraph in _PARAGRAPHS.split(text):
         for piece in _pieces(paragraph.strip(), limit):
             blocks.append(Part(html.escape(piece, quote=False), piece))

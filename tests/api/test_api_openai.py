@@ -66,3 +66,20 @@ def test_bad_request_surfaces_as_client_error(client):
             model="tampere-assistant", messages=[{"role": "system", "content": "only system"}]
         )
     assert "role 'user'" in str(err.value)
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_the_next_step_follows_the_answer_as_on_every_channel(client, stream):
+    # The asker's route (the next step) is part of the reply on the page and in Telegram; an
+    # OpenAI client gets it too, after the answer and before the sources.
+    messages = [{"role": "user", "content": "What will the weather be like?"}]
+    if stream:
+        parts = client.chat.completions.create(
+            model="tampere-assistant", messages=messages, stream=True
+        )
+        text = "".join(c.choices[0].delta.content or "" for c in parts)
+    else:
+        completion = client.chat.completions.create(model="tampere-assistant", messages=messages)
+        text = completion.choices[0].message.content
+    body, step = text.split("\n\nContact the Council of Tampere Region.")
+    assert body.strip() and not step.strip().startswith("Contact")

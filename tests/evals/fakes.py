@@ -22,6 +22,7 @@ class Script:
     quotes: dict[str, str] = field(default_factory=dict)  # chunk id -> quote to use instead
     retrieved: list[str] = field(default_factory=list)  # chunk ids a search returns, best first
     standalone: str = ""
+    next_step: str | None = None
 
 
 def first_sentence(text: str) -> str:
@@ -65,6 +66,7 @@ class FakeAssistant:
             language=script.language,
             refused=script.refused,
             sources=sources,
+            next_step=script.next_step,
         )
 
     def search(self, query: str, k: int = 5) -> list[SearchHit]:

@@ -78,6 +78,17 @@ def test_unanswerable_answered_and_missing_facts(fake, scripts, questions):
     assert overall["refusal_accuracy"] == 0.5
 
 
+def test_the_reply_is_scored_as_users_read_it_with_its_next_step(fake, scripts, questions):
+    # Every channel shows the next step (the asker's route) after the answer: a key fact there
+    # is in the reply, and its words are the reply's.
+    script = scripts[questions[3].question]
+    script.answer = "The priority is Sustainable Industry X [1]."
+    script.next_step = "Another one is digital health [2]."
+    records = by_id(evaluate(fake, questions, progress=False))
+    assert records["en-priorities"]["missing"] == []
+    assert records["en-priorities"]["answer"].endswith("\n\nAnother one is digital health [2].")
+
+
 def test_an_exception_is_a_failed_answer_not_a_crash(fake, questions):
     def boom(question, **kwargs):
         raise RuntimeError("store unreachable")

@@ -147,7 +147,7 @@ async def chat_completions(
                         "index": 0,
                         "message": {
                             "role": "assistant",
-                            "content": answer.answer + sources_markdown(answer),
+                            "content": answer.reply() + sources_markdown(answer),
                         },
                         "finish_reason": "stop",
                     }
@@ -184,7 +184,9 @@ async def chat_completions(
         try:
             for item in items:
                 if isinstance(item, Answer):
-                    tail = sources_markdown(item)
+                    # The answer's text came in pieces; the next step (the asker's route) and
+                    # the sources follow it, as every channel shows them.
+                    tail = item.reply_tail() + sources_markdown(item)
                     if tail:
                         yield chunk({"content": tail})
                     yield chunk(
