@@ -28,7 +28,7 @@ from assistant.answer import extractive
 from assistant.answer.lead import LeadFit, LeadRanker, fit_lead, top_units
 from assistant.answer.lead import features as lead_features
 from assistant.packs import active, digest, load_packs
-from assistant.understand.answerability import fit_answerability
+from assistant.understand.answerability import FALSE_REFUSAL_COST, fit_answerability
 from assistant.understand.calibration import (
     CALIBRATION_DIR,
     Calibration,
@@ -50,6 +50,14 @@ TRAIN_SET = Path(__file__).resolve().parents[2] / "evals" / "questions" / "train
 def observe(assistant, question: str, history) -> Observation:
     """The pipeline's own understanding, retrieval and selection for one question."""
     return assistant.observe(question, history)
+
+
+def writing_batch(question) -> str:
+    """Who wrote a train question, and when: its `batch` field (one helper's session), else its
+    group. Exemplar features and the answerability folds leave a question's whole batch out, so
+    fitting measures a question as serving meets one: from a new writer, with no sibling written
+    beside it (the same template, its contrast twin) among the exemplars."""
+    return (question.model_extra or {}).get("batch") or exemplar_group(question.id, question.lang)
 
 
 def exemplar_group(question_id: str, lang: str) -> str:
@@ -116,7 +124,7 @@ def calibrate(
     if progress:
         print(file=sys.stderr)
     labels = [q.answerable for q in questions]
-    groups = [exemplar_group(q.id, q.lang) for q in questions]
+    groups = [writing_batch(q) for q in questions]
     exemplars = Exemplars.build([s.qvec for s in seen_all], labels, groups)
     rows = [
         answerability_features(
@@ -126,12 +134,12 @@ def calibrate(
             seen.selection,
             assistant._state.weights,
             kind_proba,
-            # Measured with the question's own group left out: as serving meets a new question.
+            # Measured with the question's own batch left out: as serving meets a new question.
             exemplars.features(seen.qvec, exclude_group=group),
         )
         for seen, kind_proba, group in zip(seen_all, kinds, groups, strict=True)
     ]
-    answerability = fit_answerability(rows, labels, rules_refused)
+    answerability = fit_answerability(rows, labels, rules_refused, groups)
     report = {
         "kind_groupkfold": {
             "c": fit.kind_cv.c,
@@ -210,7 +218,7 @@ def fit_lead_on(assistant, questions, classifier: QuestionClassifier, progress: 
             dtype=np.float64,
         )
         samples.append((rows, labels))
-        groups.append(exemplar_group(q.id, q.lang))
+        groups.append(writing_batch(q))
     if progress:
         print(file=sys.stderr)
     return fit_lead(samples, groups)
@@ -252,7 +260,7 @@ def markdown(cal: Calibration) -> str:
         f"{np.mean(a['cv_accuracy']):.3f} ± {np.std(a['cv_accuracy']):.3f}; "
         f"ROC AUC {np.mean(a['cv_roc_auc']):.3f} ± {np.std(a['cv_roc_auc']):.3f}",
         f"- threshold on P(answerable): {model.threshold:.4f}, chosen on out-of-fold probabilities "
-        "to maximise Youden's J (refusal accuracy - false-refusal rate)",
+        f"to maximise refusal accuracy - {FALSE_REFUSAL_COST:g} x false-refusal rate",
         f"- out-of-fold at that threshold: refusal accuracy {a['oof_refusal_accuracy']:.3f}, "
         f"false-refusal rate {a['oof_false_refusal_rate']:.3f}",
     ]

@@ -6,8 +6,11 @@ How such questions are put, though, recurs. `assistant calibrate` keeps the embe
 train.jsonl questions with their answerable label; a new question's mean similarity to its K
 closest answerable and K closest unanswerable ones are features of the answerability model.
 
-While fitting, each train question is measured against the others with its own group left out
-(its translations and variants), so the fitted weights see what serving sees: a new question.
+While fitting, each train question is measured against the others with its own group left out:
+its writing batch (calibrate.writing_batch: its translations, its contrast twin, the same
+writer's templates), so the fitted weights see what serving sees: a new writer's question. With
+only its translations left out, out of fold false refusals read 0.014 while a new writer's
+questions met 0.08-0.09.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from assistant.understand.answerability import (
+    FALSE_REFUSAL_COST,
     AnswerabilityModel,
     choose_threshold,
     fit_answerability,
@@ -14,14 +15,25 @@ from assistant.understand.answerability import (
 from assistant.understand.features import FEATURES
 
 
-def test_objective_is_refusal_accuracy_minus_false_refusal_rate() -> None:
+def test_objective_is_refusal_accuracy_minus_weighted_false_refusal_rate() -> None:
     p = np.array([0.1, 0.2, 0.6, 0.7, 0.9])
     answerable = np.array([False, False, False, True, True])
     assert objective(p, answerable, 0.5) == pytest.approx(2 / 3)  # one unanswerable answered
-    assert objective(p, answerable, 0.8) == pytest.approx(1 - 0.5)  # all refused, one false
+    # all unanswerable refused, and one of two answerable: a false refusal weighs more
+    assert objective(p, answerable, 0.8) == pytest.approx(1 - FALSE_REFUSAL_COST * 0.5)
     assert objective(p, answerable, 0.65) == 1.0
     assert objective(p, answerable, 0.0) == 0.0  # answers everything
-    assert objective(p, answerable, 1.0) == 0.0  # refuses everything
+    assert objective(p, answerable, 1.0) == pytest.approx(1 - FALSE_REFUSAL_COST)
+
+
+def test_a_false_refusal_weighs_as_two_unanswerable_questions_answered() -> None:
+    # Issue 12 allows 10 % of unanswerable questions answered but 5 % of answerable refused.
+    assert pytest.approx((1 - 0.90) / 0.05) == FALSE_REFUSAL_COST
+    # Refusing below 0.7 would catch one more unanswerable (of 2) at one false refusal (of 2):
+    # not worth it at that cost, though Youden's J would call it even.
+    p = np.array([0.1, 0.5, 0.3, 0.9])
+    answerable = np.array([False, False, True, True])
+    assert choose_threshold(p, answerable) == pytest.approx(0.2)
 
 
 def test_threshold_is_the_middle_of_the_best_run() -> None:
@@ -66,8 +78,10 @@ def test_threshold_with_rules_counts_what_the_rules_refuse_anyway() -> None:
     p = np.array([0.1, 0.2, 0.85, 0.9, 0.95])
     answerable = np.array([False, True, False, True, True])
     rules = np.array([False, False, True, False, False])  # the rules refuse the 0.85 one
-    # Alone, refusing the 0.85 one costs a false refusal; beside the rules it is refused anyway.
-    assert choose_threshold(p, answerable) == pytest.approx(0.875)
+    # Alone, refusing the 0.85 one costs a false refusal (the 0.2 one): not worth it; beside
+    # the rules it is refused anyway, and nothing below it is worth a false refusal either.
+    assert choose_threshold(p, answerable) == pytest.approx(0.15)
+    assert objective(p, answerable, 0.15) == 0.5
     assert choose_threshold(p, answerable, rules) == pytest.approx(0.15)
     assert objective(p, answerable, 0.15, rules) == 1.0
 
@@ -83,3 +97,13 @@ def test_fit_with_rules_reports_both_and_round_trips() -> None:
     again = AnswerabilityModel.from_dict(fit.model.to_dict())
     assert again.threshold_for(with_rules=True) == fit.model.threshold_with_rules
     assert again.threshold_for(with_rules=False) == fit.model.threshold
+
+
+def test_folds_keep_a_writing_batch_together_even_with_few_batches() -> None:
+    # Three batches (writers) give three folds, each one batch: every out-of-fold probability is
+    # of a question whose batch the model was not fitted on.
+    rows, labels = _rows(3, n=90)
+    groups = ["heldout", "train-100", "train-300"] * 30
+    fit = fit_answerability(rows, labels, None, groups)
+    assert len(fit.cv_accuracy) == 3
+    assert fit.model.to_dict() == fit_answerability(rows, labels, None, groups).model.to_dict()
