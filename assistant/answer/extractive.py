@@ -78,8 +78,9 @@ class TermWeights:
                 total += 1
         self.total = max(total, 1)
         self.counts = counts
-        self._compounds: dict[str, bool] = {}
-        self._prefixes: set[str] | None = None  # every known term's starts, built on first use
+        self._compounds: dict[str, tuple[str, ...] | None] = {}
+        # every known term's starts, each with the most frequent term it starts; built on first use
+        self._prefixes: dict[str, str] | None = None
 
     def idf(self, term: str) -> float:
         return math.log(1 + self.total / (1 + self.counts.get(term, 0)))
@@ -88,52 +89,72 @@ class TermWeights:
         """In the documents, alone or as the parts of a compound the documents do not write
         ("innovaatioekosysteemisopimus" is "innovaatio" + "ekosysteemisopimus"): Finnish and
         Swedish write new compounds freely, and a plain question must not look off-topic."""
-        return term in self.counts or self._compound(term)
+        return term in self.counts or self.parts(term) is not None
 
-    def _compound(self, term: str) -> bool:
-        """Whether the term splits into two or more known terms, each at least
-        COMPOUND_PART_MIN characters and optionally followed by one linking letter
-        ("innovations|ekosystemavtal"). The last part may be the start of a known term: a
-        stemmer cuts a long compound's ending other than the word's alone ("...styr" for
-        "styrelsen", alone "styrels"). Terms over COMPOUND_MAX characters are not split."""
+    def parts(self, term: str) -> tuple[str, ...] | None:
+        """The known terms a compound the documents do not write splits into, or None.
+
+        Two or more known terms, each at least COMPOUND_PART_MIN characters and optionally
+        followed by one linking letter ("innovations|ekosystemavtal"). The last part may be the
+        start of a known term: a stemmer cuts a long compound's ending other than the word's
+        alone ("...styr" for "styrelsen", alone "styrels"); it stands for the most frequent such
+        term. Terms over COMPOUND_MAX characters are not split."""
         n = len(term)
         if n < 2 * COMPOUND_PART_MIN or n > COMPOUND_MAX:
-            return False
-        cached = self._compounds.get(term)
-        if cached is not None:
-            return cached
+            return None
+        if term in self._compounds:
+            return self._compounds[term]
         if self._prefixes is None:
-            self._prefixes = {
-                t[:k] for t in self.counts for k in range(COMPOUND_PART_MIN, len(t) + 1)
-            }
-        # ends[i]: the first i characters are a sequence of known parts
-        ends = [False] * (n + 1)
-        ends[0] = True
-        found = False
+            completions: dict[str, str] = {}
+            for t in sorted(self.counts, key=lambda t: (-self.counts[t], t)):
+                for k in range(COMPOUND_PART_MIN, len(t) + 1):
+                    completions.setdefault(t[:k], t)
+            self._prefixes = completions
+        # came[i]: where the known part ending at i (or at i - 1, before a linking letter)
+        # starts, for the first i characters read as a sequence of known parts
+        came: dict[int, tuple[int, int]] = {0: (0, 0)}
+        found: tuple[str, ...] | None = None
         for start in range(n):
-            if not ends[start]:
+            if start not in came:
                 continue
             if start > 0 and n - start >= COMPOUND_PART_MIN and term[start:] in self._prefixes:
-                found = True
+                found = (*self._path(term, came, start), self._prefixes[term[start:]])
                 break
             for stop in range(start + COMPOUND_PART_MIN, n):
                 if term[start:stop] in self.counts:
-                    ends[stop] = True
-                    ends[stop + 1] = True  # a linking letter after the part
+                    came.setdefault(stop, (start, stop))
+                    came.setdefault(stop + 1, (start, stop))  # a linking letter after the part
         if len(self._compounds) >= COMPOUND_CACHE:
             self._compounds.clear()
         self._compounds[term] = found
         return found
+
+    @staticmethod
+    def _path(term: str, came: dict[int, tuple[int, int]], end: int) -> tuple[str, ...]:
+        """The known parts that read the first `end` characters (see `parts`)."""
+        out: list[str] = []
+        while end > 0:
+            start, stop = came[end]
+            out.append(term[start:stop])
+            end = start
+        return tuple(reversed(out))
 
     def weighted(self, text: str, lang: str) -> dict[str, float]:
         """The text's terms with their weights; very common terms count for little."""
         return {t: self.idf(t) for t in set(tokenize(text, lang))}
 
     def content(self, text: str, lang: str) -> dict[str, float]:
-        """Weighted terms without function and question words ("what", "kuka", "vad")."""
+        """Weighted terms without function and question words ("what", "kuka", "vad"); a
+        compound the documents do not write stands as its known parts, which the documents'
+        sentences hold ("innovaatioekosysteemisopimus": "innovaatio", "ekosysteemisopimus")."""
         stop = _stop_words(lang)
         words = [w for w in _WORD.findall(text.lower()) if w not in stop]
-        return self.weighted(" ".join(words), lang) or self.weighted(text, lang)
+        terms = self.weighted(" ".join(words), lang) or self.weighted(text, lang)
+        for term in [t for t in terms if t not in self.counts]:
+            if parts := self.parts(term):
+                del terms[term]
+                terms.update({p: self.idf(p) for p in parts})
+        return terms
 
     def vocabulary_coverage(self, text: str, lang: str) -> float:
         """Weighted share of the text's content terms that occur anywhere in the documents.

@@ -235,29 +235,40 @@ def _hit(samples: Sequence[tuple[np.ndarray, np.ndarray]], weights: np.ndarray |
     return float(np.mean(chosen)) if chosen else 0.0
 
 
+def one_standard_error(hits_by_c: dict[float, list[float]]) -> float:
+    """The smallest C whose mean out-of-fold hit is within one standard error of the best's."""
+    mean = {c: float(np.mean(h)) if h else 0.0 for c, h in hits_by_c.items()}
+    top = max(hits_by_c, key=lambda c: (mean[c], -c))
+    hits = hits_by_c[top]
+    error = float(np.std(hits) / math.sqrt(len(hits))) if hits else 0.0
+    return min(c for c in hits_by_c if mean[c] >= mean[top] - error)
+
+
 def fit_lead(
     samples: Sequence[tuple[np.ndarray, np.ndarray]], groups: Sequence[str], top_k: int = TOP_K
 ) -> LeadFit:
     """Fit on (feature rows, labels) per question, labels = key-fact groups each unit holds.
 
     Questions whose top units hold no key fact say nothing about which should lead: left out.
-    C is chosen by out-of-fold lead accuracy, folds by group (a question and its translations
-    together), the smallest C among equals."""
+    C is chosen by out-of-fold lead accuracy, folds by group (a question's writing batch
+    together): the smallest C within one standard error of the best (the one-standard-error
+    rule). Differences below that are noise, and a weakly regularised fit is ill-conditioned:
+    its weights move with the embedder's last float digits."""
     kept = [(s, g) for s, g in zip(samples, groups, strict=True) if s[1].max(initial=0) > 0]
     data = [s for s, _ in kept]
     names = sorted({g for _, g in kept})
     fold_of = {g: i % FOLDS for i, g in enumerate(names)}
     folds = [fold_of[g] for _, g in kept]
-    hit_by_c = {}
+    hits_by_c: dict[float, list[float]] = {}
     for c in C_GRID:
-        hits = []
+        hits = hits_by_c.setdefault(c, [])
         for f in range(FOLDS):
             train = [s for s, k in zip(data, folds, strict=True) if k != f]
             test = [s for s, k in zip(data, folds, strict=True) if k == f]
             if train and test:
                 weights = _fit_weights(train, c)
                 hits += [_hit([s], weights) for s in test]
-        hit_by_c[c] = float(np.mean(hits)) if hits else 0.0
-    best = max(C_GRID, key=lambda c: (hit_by_c[c], -c))
+    hit_by_c = {c: float(np.mean(h)) if h else 0.0 for c, h in hits_by_c.items()}
+    best = one_standard_error(hits_by_c)
     model = LeadModel(FEATURES, _fit_weights(data, best), top_k)
     return LeadFit(model, best, len(data), hit_by_c, _hit(data, None))

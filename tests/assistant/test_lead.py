@@ -19,6 +19,7 @@ from assistant.answer.lead import (
     asked_fact,
     features,
     fit_lead,
+    one_standard_error,
     top_units,
 )
 from assistant.answer.units import split_units
@@ -170,6 +171,22 @@ def test_fit_learns_the_feature_that_marks_the_unit_holding_the_key_fact():
     assert fit.hit_by_c[fit.c] > 0.9
     assert int(np.argmax(np.abs(fit.model.weights))) == marker
     assert fit.model.weights[marker] > 0
+
+
+@pytest.mark.parametrize(
+    ("hits", "chosen"),
+    [
+        # 0.75 against 0.80 from 20 questions: within one standard error (0.089), the simpler
+        # (more regularised) fit is taken
+        ({0.01: [1.0] * 15 + [0.0] * 5, 10.0: [1.0] * 16 + [0.0] * 4}, 0.01),
+        # 0.50 against 0.95: beyond it, the better one
+        ({0.01: [1.0] * 10 + [0.0] * 10, 10.0: [1.0] * 19 + [0.0]}, 10.0),
+        # equal: the smallest C
+        ({0.1: [1.0, 0.0], 1.0: [0.0, 1.0]}, 0.1),
+    ],
+)
+def test_c_is_the_smallest_within_one_standard_error_of_the_best(hits, chosen):
+    assert one_standard_error(hits) == chosen
 
 
 @pytest.mark.parametrize("lang", ["en", "fi", "sv"])

@@ -51,3 +51,18 @@ def test_a_term_longer_than_the_bound_is_never_split():
     assert len(long_term) > COMPOUND_MAX
     assert not weights.known(long_term)
     assert weights.known("alphabeta")
+
+
+# (lang, question, the content terms it stands for, as the documents write them)
+PART_CASES = [
+    ("en", "Who leads the harbourboard?", "harbour board lead"),
+    ("fi", "Mikä on satamahallitus?", "satama hallitus"),
+    ("sv", "Vad gör hamnverksstyrelsen?", "hamnverk styrelsen"),
+    ("sv", "Vilken spårvagnsbiljett?", "spårvagnsbiljett"),  # not the documents' parts: kept
+]
+
+
+@pytest.mark.parametrize(("lang", "question", "terms"), PART_CASES)
+def test_a_compound_stands_as_its_known_parts(lang: str, question: str, terms: str):
+    weights = TermWeights([Chunk(chunk_id=f"{lang}#0", doc_id=lang, text=DOCS[lang], lang=lang)])
+    assert set(weights.content(question, lang)) == set(tokenize(terms, lang))

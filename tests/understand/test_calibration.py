@@ -1,5 +1,5 @@
 """`assistant calibrate` is deterministic: re-running it reproduces the committed calibration file
-(numbers within 1e-6, relative for large ones), and the file holds every fitted parameter the engine uses."""
+(numbers within 1e-6), and the file holds every fitted parameter the engine uses."""
 
 from __future__ import annotations
 
@@ -12,8 +12,6 @@ from assistant.packs import digest, load_packs
 from assistant.understand.calibration import Calibration, calibration_path
 from assistant.understand.features import FEATURES
 
-# Absolute for small numbers, relative for large ones: a weakly regularised weight (the lead
-# ranking's, C=10) of 3.57 moves in its seventh digit between the embedder's code paths.
 TOLERANCE = 1e-6
 
 
@@ -32,7 +30,7 @@ def _differences(a, b, where: str = "") -> list[str]:
         ]
     if isinstance(a, bool | str | None) or isinstance(b, bool | str | None):
         return [] if a == b else [f"{where}: {a!r} != {b!r}"]
-    return [] if math.isclose(a, b, rel_tol=TOLERANCE, abs_tol=TOLERANCE) else [f"{where}: {a} != {b}"]
+    return [] if math.isclose(a, b, rel_tol=0, abs_tol=TOLERANCE) else [f"{where}: {a} != {b}"]
 
 
 def test_differences_finds_numbers_beyond_the_tolerance() -> None:
