@@ -1,12 +1,12 @@
 """Answerability: logistic regression over the evidence features, a cross-validated threshold.
 
 Fitted on train.jsonl by `assistant calibrate`. The threshold on P(answerable) is chosen from
-out-of-fold probabilities (stratified 5-fold, fixed seed) to maximise refusal accuracy minus
-FALSE_REFUSAL_COST x false-refusal rate: refusing everything and answering everything score 1 -
-FALSE_REFUSAL_COST and 0. Not min(refusal accuracy, 1 - false-refusal rate): on-topic questions
-the documents do not answer are barely separable by these features, and that objective bought
-each of them with about one false refusal (train: false-refusal rate 0.25). Every fitted
-parameter lives in the calibration file.
+out-of-fold probabilities (stratified folds by writing batch, at most 5, fixed seed) to maximise
+refusal accuracy minus FALSE_REFUSAL_COST x false-refusal rate: refusing everything and answering
+everything score 1 - FALSE_REFUSAL_COST and 0. Not min(refusal accuracy, 1 - false-refusal rate):
+on-topic questions the documents do not answer are barely separable by these features, and that
+objective bought each of them with about one false refusal (train: false-refusal rate 0.25).
+Every fitted parameter lives in the calibration file.
 """
 
 from __future__ import annotations

@@ -256,7 +256,8 @@ def markdown(cal: Calibration) -> str:
         f"Answerability (logistic regression on {len(model.features)} standardised features, "
         f"train.jsonl: {a['n']} questions, {a['n_unanswerable']} unanswerable):",
         "",
-        f"- cross_val_score accuracy (5-fold, threshold 0.5): "
+        f"- cross_val_score accuracy ({len(a['cv_accuracy'])} folds by writing batch, "
+        "threshold 0.5): "
         f"{np.mean(a['cv_accuracy']):.3f} ± {np.std(a['cv_accuracy']):.3f}; "
         f"ROC AUC {np.mean(a['cv_roc_auc']):.3f} ± {np.std(a['cv_roc_auc']):.3f}",
         f"- threshold on P(answerable): {model.threshold:.4f}, chosen on out-of-fold probabilities "
