@@ -133,7 +133,7 @@ def _shipped_has_contact_blocks() -> bool:
     ("question", "lang"),
     [
         ("What will the weather be like in Helsinki tomorrow?", "en"),
-        ("When does the next Tampere ecosystem call close?", "en"),
+        ("On which date will Tampere's upcoming ecosystem funding round close?", "en"),
         ("Paljonko rahaa Tampere saa omaan käyttöönsä ekosysteemisopimuksesta?", "fi"),
         ("Anna resepti karjalanpiirakoihin", "fi"),
         ("Vilka är öppettiderna för International House Tampere?", "sv"),
