@@ -17,15 +17,19 @@ _LIST_LINE = textregex.compile(r"^\s*(?:[-*+]|\d+[.)])\s+|^\s*\|")
 # The closing #s and spaces are stripped in Python: a lazy `(.*?)\s*#*\s*$` retried the tail at
 # every position of a long space run (quadratic: issue 11).
 _HEADING = textregex.compile(r"^\s*#{1,6}\s+(.*)$")
-# A sentence ends at . ! ? followed by space and an upper-case letter, digit or quote; dates such as
-# 1.1.2026 and abbreviations followed by lower case stay inside the sentence.
-_SENTENCE_END = textregex.compile(r"(?<=[.!?])\s+(?=[\"'“(A-ZÅÄÖÉÜ0-9])")
+# A sentence ends at . ! ? followed by space and an upper-case letter, digit or quote, or a bracket
+# opening on one; dates such as 1.1.2026, abbreviations and brackets followed by lower case stay
+# inside the sentence ("open 2.4.–6.5. (the year is not given) with ...").
+_SENTENCE_END = textregex.compile(r"(?<=[.!?])\s+(?=\(?[\"'“A-ZÅÄÖÉÜ0-9])")
 LIST_MAX_WORDS = 120
 
 
-def _abbreviations(pack_set: packs.PackSet) -> tuple[str, ...]:
-    """Abbreviations of every served language ("e.g.", "esim.", "t.ex."): no sentence end."""
-    return tuple(dict.fromkeys(a for w in pack_set.all_words() for a in w.sentences.abbreviations))
+def _abbreviations(pack_set: packs.PackSet) -> textregex.Pattern:
+    """Abbreviations of every served language ("e.g.", "esim.", "t.ex."): no sentence end. Each
+    is a whole word: Finnish "n." (noin) must not keep "kaupungin." open, nor "ns." "questions."."""
+    words = dict.fromkeys(a for w in pack_set.all_words() for a in w.sentences.abbreviations)
+    alternation = "|".join(textregex.escape(a) for a in words) or "(?!)"
+    return textregex.compile(rf"(?<![\w.])(?:{alternation})$", textregex.IGNORECASE)
 
 
 def _lead_in(pack_set: packs.PackSet) -> textregex.Pattern:
@@ -64,7 +68,7 @@ def _sentences(paragraph: str, start: int) -> list[tuple[int, int]]:
     spans, begin = [], 0
     for match in _SENTENCE_END.finditer(paragraph):
         before = paragraph[begin : match.start()]
-        if before.endswith(abbreviations):
+        if abbreviations.search(before[-16:]):
             continue
         spans.append((start + begin, start + match.start()))
         begin = match.end()

@@ -1,6 +1,6 @@
-"""Evidence selection after the lead: a lead holding the fact the question's kind asks for takes
-another page's statement only when it covers more of the question or scores as high as the lead,
-while its own passage's next sentence still completes it (issue 10: citations to the page that
+"""Evidence selection after the lead: another site's statement joins the lead only when it covers
+another part of the question or scores as high as the lead, never by being nearly as close, while
+the lead's own passage's next sentence still completes it (issue 10: citations to the page that
 states the answer). Table-driven in en, fi and sv; the texts are invented."""
 
 from __future__ import annotations
@@ -39,8 +39,23 @@ CASES = {
 }
 
 
-def _select(lang: str, kinds: dict[str, float]):
+# The same hall asked about twice: when it opens, and who planned it (another page says that).
+TWO_PARTS = {
+    "en": "When does the Lakeside hall open, and who planned it?",
+    "fi": "Milloin Rantahalli avataan, ja kuka sen suunnitteli?",
+    "sv": "När öppnar Strandhallen, och vem planerade den?",
+}
+PLANNED = {
+    "en": "The Lakeside hall was planned by the city.",
+    "fi": "Rantahallin suunnitteli kaupunki.",
+    "sv": "Strandhallen planerades av staden.",
+}
+
+
+def _select(lang: str, kinds: dict[str, float], two_parts: bool = False):
     question, lead, nxt, other = CASES[lang]
+    if two_parts:
+        question, other = TWO_PARTS[lang], PLANNED[lang]
     page_a = Chunk(
         chunk_id="a#0",
         doc_id="a",
@@ -80,7 +95,14 @@ def test_a_lead_holding_the_asked_fact_keeps_its_passage_not_another_pages_near_
 
 
 @pytest.mark.parametrize("lang", ["en", "fi", "sv"])
-def test_a_lead_without_the_asked_fact_still_takes_the_near_statement(lang):
+def test_another_sites_near_statement_does_not_join_by_closeness_alone(lang):
     texts, (lead, nxt, other) = _select(lang, {"yesno": 1.0})
+    assert texts[0] == lead
+    assert other not in texts
+
+
+@pytest.mark.parametrize("lang", ["en", "fi", "sv"])
+def test_another_sites_statement_on_another_part_of_the_question_joins(lang):
+    texts, (lead, nxt, other) = _select(lang, {"date": 0.5, "person": 0.5}, two_parts=True)
     assert texts[0] == lead
     assert other in texts
