@@ -192,6 +192,8 @@ def main(argv: Sequence[str] | None = None, builders: Mapping[str, Builder] | No
         "question_files": [str(p) for p in paths],
         "embedding_provider": settings.embedding_provider,
         "llm_provider": settings.llm_provider,
+        # Which decision mode answered: runs of one set in several modes are told apart by it.
+        "answer_decision": settings.answer_decision,
         "judge": judged,
         "rules": metrics.RULES,
     }

@@ -186,6 +186,20 @@ def test_default_set_is_dev_alone(fake, tmp_path, monkeypatch, capsys):
     assert results["summary"]["overall"]["n"] == 6
 
 
+def test_the_report_names_the_decision_mode(fake, tmp_path, monkeypatch):
+    """Runs of one set in several ANSWER_DECISION modes are told apart by their results."""
+    dev = tmp_path / "dev.jsonl"
+    dev.write_text(QUESTIONS.read_text())
+    builders = {"project": lambda settings, out: fake}
+    for mode in ("rules", "calibrated"):
+        monkeypatch.setenv("ANSWER_DECISION", mode)
+        out = tmp_path / mode
+        argv = ["--questions", str(dev), "--out", str(out), "--no-progress"]
+        assert main(argv, builders=builders) == 0
+        results = json.loads((out / "results.json").read_text())
+        assert results["meta"]["answer_decision"] == mode
+
+
 def test_citation_url_validity_is_summarised_reported_and_gated(fake, tmp_path, capsys):
     """Gold URLs on two questions: the metric appears in the summary, the report and the gate."""
     page = "https://innokaupungit.fi/tietoa-meista/rahoitus/"
