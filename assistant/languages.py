@@ -53,6 +53,29 @@ def confidences(text: str) -> dict[str, float]:
     return {codes[v.language.name]: float(v.value) for v in values}
 
 
+# A language whose function words outnumber every other's by this many is the text's language,
+# whatever lingua reads into the rest: lower-case Finnish names ("jaana niittyniemi", "pirkanmaan
+# liitto") made it read English and Swedish questions as Finnish. Measured on train and dev (843
+# questions): 6 detections corrected, none broken (a lead of 1 broke one).
+FUNCTION_WORD_LEAD = 2
+
+
+def _function_words(pack_set: packs.PackSet) -> dict[str, frozenset[str]]:
+    """Each served language's function words (its pack's `function_words.stop`)."""
+    return {
+        lang: frozenset(w.casefold() for w in pack_set.words(lang).function_words.stop)
+        for lang in pack_set.languages
+    }
+
+
+def function_word_votes(words: list[str]) -> dict[str, int]:
+    """How many of the words are function words of each served language."""
+    pack_set = packs.active()
+    lists = pack_set.derived("languages:function_words", _function_words)
+    folded = [w.casefold() for w in words]
+    return {lang: sum(w in stop for w in folded) for lang, stop in lists.items()}
+
+
 @textregex.text_function()
 def detect(text: str, min_words: int = 3, min_confidence: float = 0.6) -> str | None:
     """The text's language, or None when it is too short or too ambiguous to tell."""
@@ -61,6 +84,9 @@ def detect(text: str, min_words: int = 3, min_confidence: float = 0.6) -> str | 
         return None
     if len(words) < min_words:
         return None  # "AuroraAI?", "Budget 2023?": names carry their own language, not the asker's
+    votes = sorted(function_word_votes(words).items(), key=lambda kv: kv[1], reverse=True)
+    if len(votes) > 1 and votes[0][1] - votes[1][1] >= FUNCTION_WORD_LEAD:
+        return votes[0][0]
     # Names ("Jaana Niittyniemi", "Sustainable Industry X") carry their own language, not the
     # asker's: judge by the other words when enough of them are left.
     plain = [w for i, w in enumerate(words) if i == 0 or not w[0].isupper()]

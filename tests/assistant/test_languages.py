@@ -1,5 +1,7 @@
 """Language detection and the fallback order when a question is too short to tell."""
 
+import pytest
+
 from assistant import languages
 
 
@@ -25,3 +27,35 @@ def test_resolve_order_explicit_detected_conversation_client_default():
 def test_accept_language_header():
     assert languages.from_accept_language("de-DE,sv;q=0.8,fi;q=0.9") == "fi"
     assert languages.from_accept_language("de") is None
+
+
+# Questions that carry another language's names in lower case (as a newcomer types them): the
+# asker's function words decide, not the names. Invented examples; the names are the corpus's.
+FUNCTION_WORD_CASES = [
+    ("en", "what is the number i should call at pirkanmaan liitto for this?"),
+    ("en", "is there someone at tampereen kaupunki who answers about hiedanranta?"),
+    ("sv", "vem ska jag ringa på pirkanmaan liitto om det här?"),
+    ("sv", "finns det någon på tampereen kaupunki som vet om hiedanranta?"),
+    ("fi", "kuka on talent attraction and migration -tiimin vetäjä ja mistä hänet löytää?"),
+    ("fi", "mikä on se sustainable industry x ja kuka sitä vetää?"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), FUNCTION_WORD_CASES)
+def test_function_words_outweigh_names_in_another_language(lang, text):
+    assert languages.detect(text) == lang
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        (["what", "is", "the", "hiedanranta"], {"en": 3}),
+        (["mikä", "on", "se", "hiedanranta"], {"fi": 3}),
+        (["vad", "är", "det", "hiedanranta"], {"sv": 3}),
+    ],
+)
+def test_function_word_votes_count_each_language(words, expected):
+    votes = languages.function_word_votes(words)
+    for lang, count in expected.items():
+        assert votes[lang] >= count
+        assert all(votes[other] < count for other in votes if other != lang)
