@@ -88,10 +88,26 @@ def calibrate(
 
     `assistant` must decide by the word rules alone: what they refuse is an input of the fit
     (the threshold for ANSWER_DECISION=both), so a calibrated decision must not feed it."""
-    from evals.questions import load_questions
-
     if assistant.settings.answer_decision != "rules":
         raise ValueError("calibrate needs an assistant opened with ANSWER_DECISION=rules")
+    # The rules' refusals are fitted against as ANSWER_DECISION=both uses them: without the
+    # hand-set off-topic thresholds (assistant/stages/decide.py, Decide.offtopic_rule).
+    previous = assistant.decide.offtopic_rule
+    assistant.decide.offtopic_rule = False
+    try:
+        return _calibrate(assistant, train_path, packs_root, progress, embed)
+    finally:
+        assistant.decide.offtopic_rule = previous
+
+
+def _calibrate(
+    assistant,
+    train_path: Path,
+    packs_root: Path | None,
+    progress: bool,
+    embed: Embed | None,
+) -> Calibration:
+    from evals.questions import load_questions
 
     packs = load_packs(packs_root) if packs_root else active().packs
     classifier, fit = fit_classifier(packs, embed or embed_queries(assistant.embedder))
@@ -270,7 +286,7 @@ def markdown(cal: Calibration) -> str:
             f"- with the word rules (ANSWER_DECISION=both), threshold "
             f"{union['threshold']:.4f} chosen the same way for the union of both refusals: "
             f"out-of-fold refusal accuracy {union['refusal_accuracy']:.3f}, false-refusal rate "
-            f"{union['false_refusal_rate']:.3f} (the rules alone: "
+            f"{union['false_refusal_rate']:.3f} (the rules alone, as this mode uses them: "
             f"{union['rules_alone_refusal_accuracy']:.3f} and "
             f"{union['rules_alone_false_refusal_rate']:.3f})",
         ]

@@ -63,6 +63,8 @@ def test_rerunning_calibrate_reproduces_the_committed_file(shipped_settings, emb
     committed = json.loads(calibration_path(rules.embedder.name).read_text("utf-8"))
     fresh = calibrate(rules, embed=embed_queries(embedder)).to_dict()
     assert _differences(fresh, committed) == []
+    # Fitted without the hand-set off-topic thresholds, the assistant is given back with them.
+    assert rules.decide.offtopic_rule is True
 
 
 def test_calibrate_refuses_an_assistant_that_does_not_decide_by_the_rules(shipped_settings) -> None:
@@ -93,3 +95,15 @@ def test_writing_batch_is_the_batch_field_else_the_group(row, batch) -> None:
 
     fields = {"question": "q?", "answerable": False, "must_include": []}
     assert writing_batch(Question.model_validate(row | fields)) == batch
+
+
+def test_the_hand_set_off_topic_thresholds_decide_in_rules_mode_only(shipped_settings) -> None:
+    """ANSWER_DECISION=both unites the calibrated model with the rules minus the hand-set
+    off-topic thresholds (calibrate fits the union's threshold on those same rules: see the
+    rerun test above)."""
+    from assistant.stages.decide import Decide
+    from tests.conftest import make_settings
+
+    for mode, expected in (("rules", True), ("both", False), ("calibrated", False)):
+        settings = make_settings(data_dir=shipped_settings.data_dir, answer_decision=mode)
+        assert Decide(settings).offtopic_rule is expected
