@@ -24,12 +24,15 @@ _SENTENCE_END = textregex.compile(r"(?<=[.!?])\s+(?=\(?[\"'“A-ZÅÄÖÉÜ0-9])
 LIST_MAX_WORDS = 120
 
 
-def _abbreviations(pack_set: packs.PackSet) -> textregex.Pattern:
+def _abbreviations(pack_set: packs.PackSet) -> tuple[textregex.Pattern, int]:
     """Abbreviations of every served language ("e.g.", "esim.", "t.ex."): no sentence end. Each
-    is a whole word: Finnish "n." (noin) must not keep "kaupungin." open, nor "ns." "questions."."""
+    is a whole word, matched as written (case-sensitive): Finnish "n." (noin) must not keep
+    "kaupungin." open, nor "ns." "questions.". Also the span of text that can hold one."""
     words = dict.fromkeys(a for w in pack_set.all_words() for a in w.sentences.abbreviations)
     alternation = "|".join(textregex.escape(a) for a in words) or "(?!)"
-    return textregex.compile(rf"(?<![\w.])(?:{alternation})$", textregex.IGNORECASE)
+    # The longest abbreviation and the character before it (the whole-word check).
+    window = max((len(a) for a in words), default=0) + 1
+    return textregex.compile(rf"(?<![\w.])(?:{alternation})$"), window
 
 
 def _lead_in(pack_set: packs.PackSet) -> textregex.Pattern:
@@ -64,11 +67,11 @@ def unit_key(text: str) -> str:
 
 
 def _sentences(paragraph: str, start: int) -> list[tuple[int, int]]:
-    abbreviations = packs.active().derived("units:abbreviations", _abbreviations)
+    abbreviations, window = packs.active().derived("units:abbreviations", _abbreviations)
     spans, begin = [], 0
     for match in _SENTENCE_END.finditer(paragraph):
         before = paragraph[begin : match.start()]
-        if abbreviations.search(before[-16:]):
+        if abbreviations.search(before[-window:]):
             continue
         spans.append((start + begin, start + match.start()))
         begin = match.end()

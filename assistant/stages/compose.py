@@ -61,8 +61,8 @@ class ExtractiveComposer:
             )
             parts.append(say(key, lang))
             for cand, role in draft.statements:
-                contact = cand.hit.chunk.contact if role == "contact" else None
-                if contact is not None and cand.unit.text == contact.line():
+                contact = cand.contact if role == "contact" else None
+                if contact is not None:
                     said = contact_line(contact, lang)
                     parts.append(f"{say(role, lang)} {said} [{cite(cand, own=True)}]")
                 else:
@@ -160,7 +160,7 @@ def source_of(n: int, cand: Candidate) -> Source:
     chunk = cand.hit.chunk
     # The quote is a contact's line: the source names that person (name, role, organisation).
     # Its block's `source` is the page that states the line, so it leads the URLs.
-    contact = chunk.contact if chunk.contact and cand.unit.text == chunk.contact.line() else None
+    contact = cand.contact
     urls = list(dict.fromkeys([contact.source, *chunk.urls])) if contact else list(chunk.urls)
     return Source(
         n=n,

@@ -61,9 +61,10 @@ class Decide:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        # The hand-set off-topic thresholds decide in 'rules' mode only. Beside the calibrated
-        # model (ANSWER_DECISION=both) they refused, on the two train writing batches written
-        # after them, no unanswerable question the model answered, and 2 answerable ones.
+        # The hand-set off-topic thresholds decide where the rules decide alone: 'rules' mode,
+        # and any mode on an index without a calibration for it. Beside the calibrated model
+        # (ANSWER_DECISION=both) they refused, on the two train writing batches written after
+        # them, no unanswerable question the model answered, and 2 answerable ones.
         self.offtopic_rule = settings.answer_decision == "rules"
 
     def __call__(
@@ -81,11 +82,7 @@ class Decide:
         def refuse(reason: str, related: Candidate | None = None) -> Draft:
             # A contact block's line is never "what the documents say about this": the refusal
             # names its one contact below, chosen for the topic.
-            contact_line = related is not None and (
-                related.hit.chunk.contact is not None
-                and related.unit.text == related.hit.chunk.contact.line()
-            )
-            statements = [(related, "related")] if related and not contact_line else []
+            statements = [(related, "related")] if related and not related.contact else []
             # Only a refusal needs the contact, so it is looked up here, not for every question.
             if contact := self._contact(qvec, lang, state):
                 statements.append((contact, "contact"))
@@ -126,7 +123,11 @@ class Decide:
                     if lead not in chosen:
                         chosen = [lead, *[c for c in chosen if c is not lead]][:4]
             return Draft([(c, "answer") for c in chosen], False, None, answer_in != lang)
-        return self._draft_rules(obs, kind, state, chosen, best_dense, coverage, refuse, reading)
+        # The rules alone: by choice ('rules'), or because no calibration applies to this index.
+        offtopic = self.offtopic_rule if decision == "rules" else True
+        return self._draft_rules(
+            obs, kind, state, chosen, best_dense, coverage, refuse, reading, offtopic
+        )
 
     def _draft_rules(
         self,
@@ -138,6 +139,7 @@ class Decide:
         coverage: float,
         refuse: Callable[..., Draft],
         reading: Reading | None = None,
+        offtopic: bool = False,
     ) -> Draft:
         """The decision by the word patterns of assistant/answer/analysis.py, and by the kind
         classifier where it finds the question out of scope."""
@@ -153,7 +155,7 @@ class Decide:
             # answerable question refused.
             return refuse("offtopic")
         if not chosen or (
-            self.offtopic_rule and coverage < OFFTOPIC_COVERAGE and best_dense < OFFTOPIC_DENSE
+            offtopic and coverage < OFFTOPIC_COVERAGE and best_dense < OFFTOPIC_DENSE
         ):
             return refuse("offtopic")
         if kind.expects:

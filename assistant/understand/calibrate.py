@@ -129,7 +129,8 @@ def _calibrate(
             print(f"\r{i + 1}/{len(questions)}", end="", file=sys.stderr)
         seen = observe(assistant, q.question, list(q.history) or None)
         seen_all.append(seen)
-        # What the word rules decide alone (the assistant is opened with ANSWER_DECISION=rules).
+        # What the word rules decide alone, as ANSWER_DECISION=both uses them (rules mode without
+        # the hand-set off-topic thresholds, see `calibrate`).
         rules_refused.append(assistant.ask(q.question, history=list(q.history) or None).refused)
         kinds.append(classifier.kind_proba(seen.qvec))
         extra = q.model_extra or {}

@@ -66,7 +66,7 @@ CASES = [
     ("fi", "Mukana on useita kaupunkeja, esim. Tampere on mukana omalla sopimuksellaan.", 1),
     (
         "sv",
-        "Ansökan görs i EURA 2021 enligt Birkalands förbund. Beslutet fattas av förbundet.",
+        "Ansökan lämnas in till kommunen. Beslutet fattas av Birkalands förbund senare.",
         2,
     ),
     # A date inside a sentence, and an abbreviation before lower case: no sentence end.

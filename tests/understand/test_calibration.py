@@ -107,3 +107,21 @@ def test_the_hand_set_off_topic_thresholds_decide_in_rules_mode_only(shipped_set
     for mode, expected in (("rules", True), ("both", False), ("calibrated", False)):
         settings = make_settings(data_dir=shipped_settings.data_dir, answer_decision=mode)
         assert Decide(settings).offtopic_rule is expected
+
+
+def test_calibrate_gives_the_off_topic_rule_back_when_fitting_fails(monkeypatch) -> None:
+    """The rules are fitted against without the hand-set thresholds, and the assistant gets them
+    back whether the fit succeeds (the rerun test above) or raises."""
+    from types import SimpleNamespace
+
+    from assistant.understand import calibrate as module
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("fit failed")
+
+    monkeypatch.setattr(module, "_calibrate", fail)
+    decide = SimpleNamespace(offtopic_rule=True)
+    assistant = SimpleNamespace(settings=SimpleNamespace(answer_decision="rules"), decide=decide)
+    with pytest.raises(RuntimeError, match="fit failed"):
+        module.calibrate(assistant)
+    assert decide.offtopic_rule is True
