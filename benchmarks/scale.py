@@ -62,7 +62,9 @@ SECTION_WORDS = (130, 220)  # one section = one chunk (the chunker keeps 100-250
 # Synthetic documents are named so: never a gold source (the dev questions cite corpus ids).
 SYNTHETIC_PREFIX = "synth-"
 # A real sentence is spliced only when it is this long: each piece keeps at least 3 words and is
-# at most two thirds of it, so no synthetic text holds a whole real sentence.
+# at most two thirds of it. A piece can still be (or end in) another, shorter real sentence ("...
+# tiedotteessa, Pirkanmaan ELY-keskus lakkasi vuoden 2025 lopussa."): such splices are drawn again
+# (`avoid`), so no synthetic text holds a whole real sentence.
 SPLICE_MIN_WORDS = 8
 
 
@@ -104,6 +106,13 @@ def sentence_pools(chunks: list, row_of: dict[str, int]) -> dict[str, list[Sourc
             if unit.kind == "sentence" and unit.words >= SPLICE_MIN_WORDS and row is not None:
                 pools.setdefault(chunk.lang, []).append(Source(chunk.doc_id, unit.text, row))
     return pools
+
+
+def real_sentences(chunks: list) -> frozenset[str]:
+    """Every real sentence of the chunks: the texts a splice must not reproduce whole."""
+    from assistant.answer.units import split_units
+
+    return frozenset(u.text for c in chunks for u in split_units(c.text) if u.kind == "sentence")
 
 
 def _stem(lang: str, word: str) -> str:
@@ -211,26 +220,39 @@ def _cut(words: list[str], rng: random.Random) -> int:
     return rng.choice(commas) if commas else rng.randint(low, max(low, high))
 
 
-def splice(head: Source, tail: Source, rng: random.Random) -> str | None:
+def splice(
+    head: Source, tail: Source, rng: random.Random, avoid: frozenset[str] = frozenset()
+) -> str | None:
     """The first part of one real sentence joined to the last part of another (from another
-    document), or None when the result would not split back into exactly that one sentence."""
+    document), or None when the result would not split back into exactly that one sentence, or
+    when a piece begins (head) or ends (tail) with a whole sentence of `avoid`."""
     from assistant.answer.units import split_units
 
     a, b = head.text.split(), tail.text.split()
-    text = " ".join(a[: _cut(a, rng)] + b[_cut(b, rng) :])
+    first, last = a[: _cut(a, rng)], b[_cut(b, rng) :]
+    if any(" ".join(first[:i]) in avoid for i in range(1, len(first) + 1)) or any(
+        " ".join(last[i:]) in avoid for i in range(len(last))
+    ):
+        return None
+    text = " ".join(first + last)
     units = split_units(text)
     ok = len(units) == 1 and units[0].kind == "sentence" and units[0].text == text
     return text if ok else None
 
 
 def synthetic_documents(
-    n: int, pools: dict[str, list[Source]], seed: int, vocabulary: Vocabulary | None = None
+    n: int,
+    pools: dict[str, list[Source]],
+    seed: int,
+    vocabulary: Vocabulary | None = None,
+    avoid: frozenset[str] = frozenset(),
 ) -> Iterator[tuple[str, str, str, dict[str, tuple[int, int]]]]:
     """(lang, doc_id, Markdown, spliced sentence key -> its sources' rows) for `n` sections.
 
     Each section is one chunk of spliced sentences in one language; deterministic for a seed.
     With a `vocabulary` (the benchmark always gives one), every FAMILY_DOCS documents form a
     family whose rare words are renamed (`Renamer`); the vectors stay those of the real sources.
+    `avoid`: the real sentences (`real_sentences`) no piece of a splice may reproduce whole.
     """
     from assistant.answer.units import split_units, unit_key
 
@@ -256,7 +278,7 @@ def synthetic_documents(
                 head, tail = rng.choice(pool), rng.choice(pool)
                 if head.doc_id == tail.doc_id:
                     continue
-                text = splice(head, tail, rng)
+                text = splice(head, tail, rng, avoid)
                 if text is not None and rename is not None:
                     text = rename(text)
                     units = split_units(text)
@@ -286,11 +308,16 @@ def synthetic_documents(
 
 
 def _write_synthetic(
-    n: int, pools: dict[str, list[Source]], out: Path, seed: int, vocabulary: Vocabulary
+    n: int,
+    pools: dict[str, list[Source]],
+    out: Path,
+    seed: int,
+    vocabulary: Vocabulary,
+    avoid: frozenset[str],
 ) -> dict[str, tuple[int, int]]:
     """Writes the documents under `out`/<lang>/; returns every spliced sentence's sources."""
     sources: dict[str, tuple[int, int]] = {}
-    for lang, doc_id, text, spliced in synthetic_documents(n, pools, seed, vocabulary):
+    for lang, doc_id, text, spliced in synthetic_documents(n, pools, seed, vocabulary, avoid):
         path = out / lang / f"{doc_id}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
@@ -379,7 +406,8 @@ def build(n: int, seed: int) -> dict:
         pools = sentence_pools(manifest.chunks, row_of)
         folder = settings.data_dir.parent / "synthetic"
         vocabulary = Vocabulary.of(manifest.chunks)
-        spliced.update(_write_synthetic(synthetic, pools, folder, seed, vocabulary))
+        avoid = real_sentences(manifest.chunks)
+        spliced.update(_write_synthetic(synthetic, pools, folder, seed, vocabulary, avoid))
         recombined = Recombined()
         t = time.perf_counter()
         report = Indexer(settings, recombined, store).run([folder])
