@@ -382,6 +382,7 @@ class ExtractiveAnswerer:
         margin: float = 0.03,
         neighbour_margin: float = 0.10,
         next_margin: float = 0.10,
+        lone_margin: float = 0.15,
         siblings: Callable[[Chunk], list[Chunk]] | None = None,
         recall: UnitRecall | None = None,
         recalled_chunks: int = 3,
@@ -395,6 +396,7 @@ class ExtractiveAnswerer:
         self.margin = margin
         self.neighbour_margin = neighbour_margin
         self.next_margin = next_margin
+        self.lone_margin = lone_margin
         self.weights = weights
         self.vectors = vectors
         self.max_words = max_words
@@ -551,6 +553,20 @@ class ExtractiveAnswerer:
             chosen_sites.update(site(u) for u in nxt.hit.chunk.urls)
             covered |= nxt.terms
             words += nxt.unit.words
+        if len(chosen) == 1:
+            # A lone statement seldom holds the whole answer: the closest other statement of the
+            # lead's own page joins it when nearly as close. Measured before recalibrating: train
+            # key facts 0.907 -> 0.920, dev 0.899 -> 0.908, dev URL validity equal (0.830), dev
+            # median answer 61 -> 65 words. Another page's statement (0.05 from any page) raised
+            # train key facts as much but lowered dev URL validity to 0.807.
+            extra = next((c for c in candidates[1:] if c.hit.chunk.url == best.hit.chunk.url), None)
+            if (
+                extra is not None
+                and extra.score >= best.score - self.lone_margin
+                and words + extra.unit.words <= self.max_words
+                and not self._redundant(extra, chosen)
+            ):
+                chosen.append(extra)
         selection.chosen = chosen
         return selection
 

@@ -1,0 +1,96 @@
+"""Evidence selection: a lone lead statement gets the closest other statement of its own page when
+that one is nearly as close (`lone_margin`), never another page's. Table-driven in en, fi and sv;
+the texts are invented."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.answer.extractive import ExtractiveAnswerer, TermWeights
+from assistant.answer.units import unit_key
+from assistant.schema import Chunk, SearchHit
+from assistant.store.unit_vectors import UnitVectors
+from tests.assistant.unit_space import unit_vector
+
+# question; the lead; a statement of the same page in another section; another page's statement
+CASES = {
+    "en": (
+        "What does the Lakeside hall offer?",
+        "The Lakeside hall offers a concert stage.",
+        "The Lakeside hall also rents out rooms for courses.",
+        "Parking near the Lakeside hall is free on Sundays.",
+    ),
+    "fi": (
+        "Mitä Rantahalli tarjoaa?",
+        "Rantahalli tarjoaa konserttilavan.",
+        "Rantahalli vuokraa myös kurssitiloja.",
+        "Rantahallin lähellä pysäköinti on sunnuntaisin ilmaista.",
+    ),
+    "sv": (
+        "Vad erbjuder Strandhallen?",
+        "Strandhallen erbjuder en konsertscen.",
+        "Strandhallen hyr också ut rum för kurser.",
+        "Parkeringen vid Strandhallen är gratis på söndagar.",
+    ),
+}
+
+
+def _select(lang: str, same_page: float, other_page: float, lone_margin: float = 0.15):
+    question, lead, own, other = CASES[lang]
+    page_a = "https://a.example/"
+    chunks = [
+        Chunk(chunk_id="a#0", doc_id="a", lang=lang, section="Hall", text=lead, urls=[page_a]),
+        Chunk(
+            chunk_id="a#1",
+            doc_id="a",
+            lang=lang,
+            section="Courses",
+            position=5,
+            text=own,
+            urls=[page_a],
+        ),
+        Chunk(
+            chunk_id="b#0",
+            doc_id="b",
+            lang=lang,
+            section="Harbour",
+            text=other,
+            urls=["https://b.example/"],
+        ),
+    ]
+    sims = {lead: 0.80, own: same_page, other: other_page}
+    vectors = UnitVectors(
+        [unit_key(t) for t in sims],
+        np.vstack([unit_vector(s, i + 1, 4) for i, s in enumerate(sims.values())]),
+    )
+    answerer = ExtractiveAnswerer(TermWeights(chunks), vectors, lone_margin=lone_margin)
+    # The same rank for every hit: only meaning and the page decide.
+    hits = [SearchHit(chunk=c, score=1.0, rank=1) for c in chunks]
+    chosen = answerer.select(question, np.array([1.0, 0.0, 0.0, 0.0]), hits, lang).chosen
+    return [c.unit.text for c in chosen], (lead, own, other)
+
+
+@pytest.mark.parametrize("lang", ["en", "fi", "sv"])
+def test_a_lone_lead_gets_its_own_pages_nearly_as_close_statement(lang):
+    texts, (lead, own, other) = _select(lang, same_page=0.75, other_page=0.60)
+    assert texts == [lead, own]
+
+
+@pytest.mark.parametrize("lang", ["en", "fi", "sv"])
+def test_without_the_lone_margin_the_lead_stays_alone(lang):
+    texts, (lead, own, other) = _select(lang, same_page=0.75, other_page=0.60, lone_margin=0.0)
+    assert texts == [lead]
+
+
+@pytest.mark.parametrize("lang", ["en", "fi", "sv"])
+def test_a_far_statement_of_the_same_page_does_not_join(lang):
+    texts, (lead, own, other) = _select(lang, same_page=0.55, other_page=0.50)
+    assert texts == [lead]
+
+
+@pytest.mark.parametrize("lang", ["en", "fi", "sv"])
+def test_another_pages_closer_statement_never_joins_a_lone_lead(lang):
+    texts, (lead, own, other) = _select(lang, same_page=0.75, other_page=0.78)
+    assert other not in texts
+    assert texts == [lead, own]
