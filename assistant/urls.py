@@ -39,3 +39,14 @@ def site(url: str) -> str:
     except ValueError:
         return ""
     return host.removeprefix("www.")
+
+
+def page(url: str) -> str:
+    """The page a URL names, as two spellings of one page compare equal: its site (see `site`)
+    and its path without a trailing "/" ("https://a.fi" and "https://www.a.fi/" are one page)."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return url.strip()
+    path = parts.path.rstrip("/")
+    return f"{site(url)}{path}" + (f"?{parts.query}" if parts.query else "")

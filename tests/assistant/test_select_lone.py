@@ -36,7 +36,14 @@ CASES = {
 }
 
 
-def _select(lang: str, same_page: float, other_page: float, lone_margin: float = 0.15):
+def _select(
+    lang: str,
+    same_page: float,
+    other_page: float,
+    lone_margin: float = 0.15,
+    own_url: str = "https://a.example/",
+    echo: bool = False,
+):
     question, lead, own, other = CASES[lang]
     page_a = "https://a.example/"
     chunks = [
@@ -48,7 +55,7 @@ def _select(lang: str, same_page: float, other_page: float, lone_margin: float =
             section="Courses",
             position=5,
             text=own,
-            urls=[page_a],
+            urls=[own_url],
         ),
         Chunk(
             chunk_id="b#0",
@@ -60,6 +67,18 @@ def _select(lang: str, same_page: float, other_page: float, lone_margin: float =
         ),
     ]
     sims = {lead: 0.80, own: same_page, other: other_page}
+    if echo:
+        # The lead again, worded as in another document of the same page: it adds nothing.
+        chunks.append(
+            Chunk(
+                chunk_id="c#0",
+                doc_id="c",
+                lang=lang,
+                section="Hall",
+                text=f"{lead} ",
+                urls=[page_a],
+            )
+        )
     vectors = UnitVectors(
         [unit_key(t) for t in sims],
         np.vstack([unit_vector(s, i + 1, 4) for i, s in enumerate(sims.values())]),
@@ -93,4 +112,18 @@ def test_a_far_statement_of_the_same_page_does_not_join(lang):
 def test_another_pages_closer_statement_never_joins_a_lone_lead(lang):
     texts, (lead, own, other) = _select(lang, same_page=0.75, other_page=0.78)
     assert other not in texts
+    assert texts == [lead, own]
+
+
+@pytest.mark.parametrize("lang", ["en", "fi", "sv"])
+def test_the_same_page_written_without_its_trailing_slash_is_the_same_page(lang):
+    texts, (lead, own, other) = _select(
+        lang, same_page=0.75, other_page=0.60, own_url="https://www.a.example"
+    )
+    assert texts == [lead, own]
+
+
+@pytest.mark.parametrize("lang", ["en", "fi", "sv"])
+def test_a_statement_repeating_the_lead_is_passed_over_for_the_next_one(lang):
+    texts, (lead, own, other) = _select(lang, same_page=0.75, other_page=0.60, echo=True)
     assert texts == [lead, own]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.urls import safe_link_url, site
+from assistant.urls import page, safe_link_url, site
 
 
 @pytest.mark.parametrize(
@@ -55,3 +55,18 @@ def test_safe_link_url(url, expected):
 )
 def test_site(url, expected):
     assert site(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("https://internationalhouse.tampere.fi", "https://internationalhouse.tampere.fi/", True),
+        ("https://www.pirkanmaa.fi/a/b/", "https://pirkanmaa.fi/a/b", True),
+        ("http://tem.fi/en/x", "https://tem.fi/en/x/", True),  # the scheme is no part of a page
+        ("https://pirkanmaa.fi/a/", "https://pirkanmaa.fi/b/", False),
+        ("https://innokaupungit.fi/x", "https://rakennerahastot.fi/x", False),
+        ("https://www.sttinfo.fi/tiedote/1?a=1", "https://www.sttinfo.fi/tiedote/1?a=2", False),
+    ],
+)
+def test_page(a, b, same):
+    assert (page(a) == page(b)) is same
