@@ -59,6 +59,14 @@ def _found(name: str, text: str) -> bool:
     return bool(FACTS[name].search(text))
 
 
+_DIGITS = textregex.compile(r"\d{1,12}(?:[.,]\d{1,6})?")
+
+
+def numbers_in(text: str) -> frozenset[str]:
+    """The numbers a text writes (a year, a sum, a share), as written."""
+    return frozenset(_DIGITS.findall(text))
+
+
 def facts_in(text: str) -> frozenset[str]:
     """The kinds of fact the text holds."""
     return frozenset(name for name in FACTS if _found(name, text))

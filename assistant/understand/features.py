@@ -17,7 +17,7 @@ from assistant.answer.extractive import Selection, TermWeights
 from assistant.answer.lead import unit_facts
 from assistant.schema import SearchHit
 from assistant.understand.exemplars import EXEMPLAR_FEATURES
-from assistant.understand.facts import KIND_FACTS
+from assistant.understand.facts import KIND_FACTS, numbers_in
 
 
 @dataclass
@@ -47,6 +47,7 @@ FEATURES: tuple[str, ...] = (
     "p_out_of_scope",  # the kind classifier's out-of-scope probability
     "other_language",  # the lead unit is not in the asker's language
     "content_terms",  # log(1 + number of content terms): very short questions are vague
+    "number_missing",  # the question names a number (a year, a sum) that no answer unit holds
     *EXEMPLAR_FEATURES,  # closeness to labelled answerable / unanswerable questions (exemplars.py)
 )
 
@@ -99,6 +100,10 @@ def answerability_features(
     out["p_out_of_scope"] = float(kind_proba.get("out_of_scope", 0.0))
     out["other_language"] = 1.0 if lead and lead.hit.chunk.lang != lang else 0.0
     out["content_terms"] = math.log1p(len(qterms))
+    evidence = " ".join(c.unit.text for c in chosen)
+    out["number_missing"] = float(
+        any(n not in evidence for n in numbers_in(question)) if chosen else 0.0
+    )
     for name in EXEMPLAR_FEATURES:
         out[name] = float(exemplar[name]) if exemplar else 0.0
     return {name: float(out[name]) for name in FEATURES}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.understand.facts import facts_in, holds_fact_for
+from assistant.understand.facts import facts_in, holds_fact_for, numbers_in
 
 CASES: list[tuple[str, str, set[str]]] = [
     ("en", "Call her on 050 326 1620 on weekdays.", {"phone"}),
@@ -54,3 +54,16 @@ def test_facts_in_evidence(lang: str, text: str, facts: set[str]) -> None:
 )
 def test_kind_needs_its_fact(kind: str, text: str, holds: bool) -> None:
     assert holds_fact_for(kind, text) is holds
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "numbers"),
+    [
+        ("en", "How much was granted in 2025, 1.5 million?", {"2025", "1.5"}),
+        ("fi", "Paljonko myönnettiin vuonna 2025, 1,5 miljoonaa?", {"2025", "1,5"}),
+        ("sv", "Hur mycket beviljades 2025, 25 %?", {"2025", "25"}),
+        ("en", "Who leads it?", set()),
+    ],
+)
+def test_numbers_in(lang: str, text: str, numbers: set[str]) -> None:
+    assert numbers_in(text) == numbers

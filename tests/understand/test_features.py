@@ -92,3 +92,21 @@ def test_no_evidence_gives_the_nothing_found_values() -> None:
     assert f["dense_best"] == 0.0 and f["dense_lead"] == 0.0
     assert f["fact_missing"] == 1.0
     assert np.isfinite(as_row(f)).all()
+
+
+# a question naming a number the evidence holds, and one naming a number it does not
+NUMBERS = {
+    "en": ("Did the call close in 2022?", "Did the call close in 2024?"),
+    "fi": ("Päättyikö haku vuonna 2022?", "Päättyikö haku vuonna 2024?"),
+    "sv": ("Stängde ansökan år 2022?", "Stängde ansökan år 2024?"),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "fi", "sv"])
+def test_a_number_the_question_names_and_the_evidence_lacks(lang: str) -> None:
+    text = TEXTS[lang][0]
+    held, missing = NUMBERS[lang]
+    for question, expected in ((held, 0.0), (missing, 1.0), (TEXTS[lang][1], 0.0)):
+        selection, hits, weights = _selection(lang, text, question, [0.9, 0.8], bm25=1)
+        f = answerability_features(question, lang, hits, selection, weights, {"date": 0.9})
+        assert f["number_missing"] == expected, question
