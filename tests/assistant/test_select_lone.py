@@ -9,9 +9,9 @@ import pytest
 
 from assistant.answer.extractive import ExtractiveAnswerer, TermWeights
 from assistant.answer.units import unit_key
-from assistant.schema import Chunk, SearchHit
+from assistant.schema import SearchHit
 from assistant.store.unit_vectors import UnitVectors
-from tests.assistant.unit_space import unit_vector
+from tests.assistant.unit_space import page_chunk, unit_vector
 
 # question; the lead; a statement of the same page in another section; another page's statement
 CASES = {
@@ -47,38 +47,14 @@ def _select(
     question, lead, own, other = CASES[lang]
     page_a = "https://a.example/"
     chunks = [
-        Chunk(chunk_id="a#0", doc_id="a", lang=lang, section="Hall", text=lead, urls=[page_a]),
-        Chunk(
-            chunk_id="a#1",
-            doc_id="a",
-            lang=lang,
-            section="Courses",
-            position=5,
-            text=own,
-            urls=[own_url],
-        ),
-        Chunk(
-            chunk_id="b#0",
-            doc_id="b",
-            lang=lang,
-            section="Harbour",
-            text=other,
-            urls=["https://b.example/"],
-        ),
+        page_chunk("a#0", lang, lead, page_a, "Hall"),
+        page_chunk("a#1", lang, own, own_url, "Courses", position=5),
+        page_chunk("b#0", lang, other, "https://b.example/", "Harbour"),
     ]
     sims = {lead: 0.80, own: same_page, other: other_page}
     if echo:
         # The lead again, worded as in another document of the same page: it adds nothing.
-        chunks.append(
-            Chunk(
-                chunk_id="c#0",
-                doc_id="c",
-                lang=lang,
-                section="Hall",
-                text=f"{lead} ",
-                urls=[page_a],
-            )
-        )
+        chunks.append(page_chunk("c#0", lang, f"{lead} ", page_a, "Hall"))
     vectors = UnitVectors(
         [unit_key(t) for t in sims],
         np.vstack([unit_vector(s, i + 1, 4) for i, s in enumerate(sims.values())]),
