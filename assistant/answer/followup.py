@@ -67,10 +67,11 @@ _SENTENCE_GAP = textregex.compile(r"(?<=[.!?])\s+")
 def _enumeration(sentence: str) -> list[str]:
     pack_set = packs.active()
     lead = pack_set.derived("followup:enum_lead", _enum_lead).search(sentence)
-    if not lead:
-        return []
-    body = lead.group(1)
     semi, comma = pack_set.derived("followup:splitters", _splitters)
+    # A bare list ("A; B; and C.", an answer that is only the list) has no lead, and its
+    # semicolons mark its items: commas without a lead are too often plain prose.
+    bare = sentence if ";" in sentence else ""
+    body = lead.group(1) if lead else bare
     splitter = semi if ";" in body else comma
     return [p.strip(" .") for p in splitter.split(body) if p.strip(" .")]
 

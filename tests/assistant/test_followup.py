@@ -19,6 +19,15 @@ LISTS = {
     "digitala hälsolösningar. [1]",
 }
 
+BARE = {
+    "en": "Sustainable Industry X; buildings, energy and infrastructure; and digital health "
+    "solutions. [1]",
+    "fi": "Sustainable Industry X; rakennukset, energia ja infra; sekä digitaaliset "
+    "terveysratkaisut. [1]",
+    "sv": "Sustainable Industry X; byggnader, energi och infrastruktur; samt digitala "
+    "hälsolösningar. [1]",
+}
+
 # (lang, earlier question, earlier answer, follow-up, what the standalone question must hold)
 RESOLVED = [
     (
@@ -99,6 +108,23 @@ RESOLVED = [
         "Hiedanranta",
     ),
     ("fi", "Mikä on SIXNET?", "SIXNET on SIX-hanke. [1]", "Kuka vetää sen työtä?", "SIXNET"),
+    # An answer that is only the list, no "are"/"ovat"/"är" or colon before it: its semicolons
+    # mark the items.
+    (
+        "en",
+        "Name the focus areas.",
+        BARE["en"],
+        "What measures does the third one have?",
+        "digital health solutions",
+    ),
+    ("fi", "Luettele painopisteet.", BARE["fi"], "Entä toisen toimet?", "rakennukset"),
+    (
+        "sv",
+        "Räkna upp tyngdpunkterna.",
+        BARE["sv"],
+        "Vilka åtgärder har den andra?",
+        "byggnader, energi och infrastruktur",
+    ),
 ]
 
 # Known misses: a follow-up with two or more content words of its own ("its work", "dess
