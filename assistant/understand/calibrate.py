@@ -187,8 +187,8 @@ def _calibrate(
         "lead": {
             "n": lead_fit.n,
             "c": lead_fit.c,
-            "oof_lead_hit_by_c": {str(c): h for c, h in lead_fit.hit_by_c.items()},
-            "hand_set_lead_hit": lead_fit.baseline_hit,
+            "oof_answer_holds_by_c": {str(c): h for c, h in lead_fit.hit_by_c.items()},
+            "hand_set_answer_holds": lead_fit.baseline_hit,
         },
         "train_sha256": hashlib.sha256(Path(train_path).read_bytes()).hexdigest(),
     }
@@ -312,12 +312,13 @@ def markdown(cal: Calibration) -> str:
             f"{union['rules_alone_false_refusal_rate']:.3f})",
         ]
     if lead := r.get("lead"):
-        by_c = ", ".join(f"C={c}: {h:.3f}" for c, h in lead["oof_lead_hit_by_c"].items())
+        by_c = ", ".join(f"C={c}: {h:.3f}" for c, h in lead["oof_answer_holds_by_c"].items())
         lines += [
             f"- lead ranking (pairwise logistic over {len(cal.lead.features) if cal.lead else 0} "
             f"features of the best-scored units, {lead['n']} train questions with a key fact "
-            f"among them): the lead holds a key fact for {lead['hand_set_lead_hit']:.3f} of them "
-            f"by the hand-set score; grouped out-of-fold by the fitted ranking {by_c} "
+            f"among them): the chosen units hold every key fact for "
+            f"{lead['hand_set_answer_holds']:.3f} of them with the hand-set score leading; "
+            f"grouped out-of-fold with the fitted ranking {by_c} "
             f"(chosen C={lead['c']:g})",
         ]
     lines += [
