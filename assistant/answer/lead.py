@@ -272,8 +272,8 @@ def fit_lead(
     Questions whose top units hold no key fact say nothing about which should lead: left out.
     C is chosen by the out-of-fold share of questions whose `outcome` holds (default: the lead
     holds a key fact; `assistant calibrate` passes "the whole answer holds every key fact"),
-    folds by group (a question's writing batch together): the smallest C within one standard
-    error of the best (the one-standard-error rule). Differences below that are noise, and a
+    folds by group (a question's writing batch together): the smallest C within one paired
+    standard error of the best (`one_standard_error`). Differences below that are noise, and a
     weakly regularised fit is ill-conditioned: its weights move with the embedder's last float
     digits."""
     outcome = outcome or lead_hit(samples)
