@@ -25,7 +25,7 @@ from assistant.embeddings import EmbeddingProvider, get_embedder
 from assistant.retrieval.hybrid import HybridSearcher, LiveIndex, group_of
 from assistant.schema import Answer, Chunk, SearchHit, Turn
 from assistant.settings import Settings, get_settings
-from assistant.stages.compose import ExtractiveComposer, LLMComposer
+from assistant.stages.compose import ExtractiveComposer, LLMComposer, fewest_pages
 from assistant.stages.decide import Decide
 from assistant.stages.next_step import NextStep
 from assistant.stages.retrieve import Retrieve
@@ -315,7 +315,7 @@ class Assistant:
         next_step, route_sources = self.next_step(
             persona, obs.qvec, obs.lang, draft, sources, state
         )
-        sources.extend(route_sources)
+        sources = fewest_pages([*sources, *route_sources])
         timings["answer"] = _ms(t)
 
         if self.llm_composer is not None and not draft.refused:

@@ -178,6 +178,29 @@ def source_of(n: int, cand: Candidate) -> Source:
     )
 
 
+def fewest_pages(sources: list[Source]) -> list[Source]:
+    """Each source links to the page of its section's list that most other sources share.
+
+    A section's source marker lists every page that states it (the same funding facts on
+    a site's Finnish, Swedish and English pages, say); any of them is a true link, so the
+    answer links to as few pages as it can and a reader who checks clicks fewer pages. A
+    contact line keeps its own page first: only that page states the person's role.
+    """
+    counts: dict[str, int] = {}
+    for source in sources:
+        for url in dict.fromkeys(source.urls):
+            counts[url] = counts.get(url, 0) + 1
+    linked = []
+    for source in sources:
+        if source.contact is not None or len(source.urls) < 2:
+            linked.append(source)
+            continue
+        best = max(source.urls, key=lambda u: counts[u])  # the first among equals
+        urls = [best, *(u for u in source.urls if u != best)]
+        linked.append(source.model_copy(update={"url": best, "urls": urls}))
+    return linked
+
+
 textregex.register_text_function(
     "assistant.stages.compose._person_pronoun",
     lambda text: _person_pronoun(packs.active(), "fi").search(text),

@@ -8,8 +8,8 @@ import pytest
 
 from assistant.answer.extractive import Candidate, Selection
 from assistant.answer.units import split_units
-from assistant.schema import Chunk, SearchHit
-from assistant.stages.compose import ExtractiveComposer
+from assistant.schema import Chunk, Contact, SearchHit, Source
+from assistant.stages.compose import ExtractiveComposer, fewest_pages
 from assistant.stages.decide import Draft
 from assistant.understand.features import Observation
 
@@ -97,3 +97,45 @@ def test_a_pronoun_lead_gets_the_sentence_it_points_back_to(lang, text, pronoun)
     else:
         assert answer == f"{second} [1]"
     assert len(sources) == 1 and sources[0].quote in text
+
+
+def _source(n: int, urls: list[str], contact: bool = False) -> Source:
+    person = Contact(name="Anna A", role="adviser", organisation="City of X", source=urls[0])
+    return Source(
+        n=n,
+        doc_id="d-en",
+        chunk_id=f"c{n}",
+        title="t",
+        url=urls[0],
+        lang="en",
+        section="s",
+        as_of="2024-01-01",
+        quote="q",
+        score=1.0,
+        urls=urls,
+        contact=person if contact else None,
+    )
+
+
+A, B, C, D = (f"https://example.org/{p}" for p in "abcd")
+FEWEST = [
+    # (each source's section urls, contact?) -> the url each source links to
+    ([[A], [B, A]], [A, A]),  # the second section's list names the first's page
+    ([[A, B], [C, B]], [B, B]),  # both lists share one page: both link to it
+    ([[A, B], [C, D]], [A, C]),  # nothing shared: each list's first page
+    ([[A, B], [B]], [B, B]),
+    ([[B], [C, B]], [B, B]),
+]
+
+
+@pytest.mark.parametrize(("lists", "expected"), FEWEST)
+def test_an_answer_links_to_the_fewest_pages_its_sections_list(lists, expected):
+    sources = fewest_pages([_source(n, urls) for n, urls in enumerate(lists, start=1)])
+    assert [s.url for s in sources] == expected
+    for source, urls in zip(sources, lists, strict=True):
+        assert source.urls[0] == source.url and sorted(source.urls) == sorted(urls)
+
+
+def test_a_contact_line_keeps_the_page_that_states_the_person():
+    sources = fewest_pages([_source(1, [B]), _source(2, [A, B], contact=True)])
+    assert [s.url for s in sources] == [B, A]
