@@ -10,6 +10,7 @@ the caller falls back: explicit choice, then the conversation, then the client, 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 
 from assistant import packs, textregex
@@ -76,9 +77,35 @@ def function_word_votes(words: list[str]) -> dict[str, int]:
     return {lang: sum(w in stop for w in folded) for lang, stop in lists.items()}
 
 
+def shared_words(texts: Iterable[tuple[str, str]]) -> frozenset[str]:
+    """Names (case-folded) by the documents: words that the documents of every served language
+    use, written capitalised most of the time, and no pack's function word ("niittyniemi",
+    "tampere", "sixnet"); they carry no asker's language. From (language, text) pairs, e.g. the
+    index's chunks. "city" or "rahoitus" are shared too, but mostly written in lower case."""
+    by_lang: dict[str, set[str]] = {}
+    capitalised: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    for lang, text in texts:
+        words = by_lang.setdefault(lang, set())
+        for word in _WORD.findall(text):
+            folded = word.casefold()
+            words.add(folded)
+            seen[folded] = seen.get(folded, 0) + 1
+            capitalised[folded] = capitalised.get(folded, 0) + word[0].isupper()
+    served = [by_lang.get(lang, set()) for lang in packs.active().languages]
+    if len(served) < 2:
+        return frozenset()
+    lists = packs.active().derived("languages:function_words", _function_words)
+    stop = frozenset().union(*lists.values())
+    return frozenset(w for w in set.intersection(*served) - stop if 2 * capitalised[w] > seen[w])
+
+
 @textregex.text_function()
-def detect(text: str, min_words: int = 3, min_confidence: float = 0.6) -> str | None:
-    """The text's language, or None when it is too short or too ambiguous to tell."""
+def detect(
+    text: str, min_words: int = 3, min_confidence: float = 0.6, names: frozenset[str] = frozenset()
+) -> str | None:
+    """The text's language, or None when it is too short or too ambiguous to tell. `names`: words
+    judged by the others (see shared_words), like the capitalised words after the first."""
     words = _WORD.findall(text)
     if not words:
         return None
@@ -89,7 +116,8 @@ def detect(text: str, min_words: int = 3, min_confidence: float = 0.6) -> str | 
         return votes[0][0]
     # Names ("Jaana Niittyniemi", "Sustainable Industry X") carry their own language, not the
     # asker's: judge by the other words when enough of them are left.
-    plain = [w for i, w in enumerate(words) if i == 0 or not w[0].isupper()]
+    named = [w for w in words if w.casefold() not in names]
+    plain = [w for i, w in enumerate(named) if i == 0 or not w[0].isupper()]
     if len(plain) >= 2 and len(plain) < len(words):
         text = " ".join(plain)
     scores = confidences(text)

@@ -53,6 +53,7 @@ class IndexState:
     answerer: ExtractiveAnswerer
     group_units: dict[str, list[tuple[Chunk, Unit]]]
     contacts: list[Chunk]  # chunks holding a ```contact block, in index order
+    names: frozenset[str]  # words every language's documents share (languages.shared_words)
     version: str | None = None  # the index records' version this state was built from
     calibrated: bool = False  # the calibrated answerability was fitted on this index's documents
 
@@ -148,7 +149,10 @@ class Assistant:
                 "The calibration was fitted on other documents than this index holds: answers "
                 "are decided by the word rules alone until `assistant calibrate` is run for it"
             )
-        return IndexState(live, weights, vectors, answerer, groups, contacts, version, calibrated)
+        names = languages.shared_words((chunk.lang, chunk.text) for chunk in manifest.chunks)
+        return IndexState(
+            live, weights, vectors, answerer, groups, contacts, names, version, calibrated
+        )
 
     def _lead_ranker(self) -> LeadRanker | None:
         """The fitted lead ranking with the kind classifier of the same calibration."""
@@ -259,7 +263,9 @@ class Assistant:
     # ----- search -----------------------------------------------------------------------------
     def search(self, query: str, lang: str | None = None, k: int | None = None) -> list[SearchHit]:
         chosen = languages.resolve(
-            languages.detect(query), explicit=lang, default=self.settings.default_language
+            languages.detect(query, names=self._state.names),
+            explicit=lang,
+            default=self.settings.default_language,
         )
         return self.searcher.search(query, chosen, k or self.settings.retrieval_top_k)
 
@@ -368,7 +374,7 @@ class Assistant:
         timings: dict[str, float],
     ) -> Observation:
         started = time.perf_counter()
-        answer_lang = self.understand.language(question, turns, lang, client_lang)
+        answer_lang = self.understand.language(question, turns, lang, client_lang, state.names)
         standalone = self.understand.standalone(question, turns, answer_lang, state.weights)
         timings["understand"] = _ms(started)
 

@@ -82,14 +82,22 @@ class Understand:
         return self._persona_from_history(turns) if by_rules else self._asker_from_history(turns)
 
     def language(
-        self, question: str, turns: list[Turn], lang: str | None, client_lang: str | None
+        self,
+        question: str,
+        turns: list[Turn],
+        lang: str | None,
+        client_lang: str | None,
+        names: frozenset[str] = frozenset(),
     ) -> str:
+        """The answer's language; `names`: the index's words shared by every language's documents
+        (languages.shared_words), judged by the other words ("phone number for jaana
+        niittyniemi?" is English)."""
         conversation = None
         user_text = " ".join(t.content for t in turns if t.role == "user")
         if user_text:
-            conversation = languages.detect(user_text)
+            conversation = languages.detect(user_text, names=names)
         return languages.resolve(
-            languages.detect(question),
+            languages.detect(question, names=names),
             explicit=lang,
             conversation=conversation,
             client=client_lang,

@@ -59,3 +59,38 @@ def test_function_word_votes_count_each_language(words, expected):
     for lang, count in expected.items():
         assert votes[lang] >= count
         assert all(votes[other] < count for other in votes if other != lang)
+
+
+# Documents in three languages (invented): the names recur in every language, capitalised; the
+# ordinary words do not, and a word shared but mostly lower case ("data") is no name.
+DOCS = [
+    ("en", "Aino Virtanen of Hervanta Works answers about data. The data is open, data for all."),
+    ("fi", "Aino Virtanen (Hervanta Works) vastaa datasta. Data on avointa data-aineistoa."),
+    ("sv", "Aino Virtanen på Hervanta Works svarar om data och data."),
+]
+
+
+def test_shared_words_are_the_names_every_language_writes_capitalised():
+    names = languages.shared_words(DOCS)
+    assert {"aino", "virtanen", "hervanta", "works"} <= names
+    assert "data" not in names  # in every language, but mostly lower case
+    assert "om" not in names and "on" not in names  # function words are never names
+
+
+def test_shared_words_need_every_served_language():
+    assert languages.shared_words(DOCS[:2]) == frozenset()
+
+
+# Short lower-case questions whose names would make lingua read the names' language: with the
+# documents' names set aside, the asker's own words decide. (lang, question)
+NAMED_CASES = [
+    ("en", "phone number for aino virtanen?"),
+    ("fi", "aino virtasen puhelinnumero?"),
+    ("sv", "aino virtanens telefonnummer?"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), NAMED_CASES)
+def test_names_shared_by_the_documents_do_not_decide_the_language(lang, text):
+    names = languages.shared_words(DOCS)
+    assert languages.detect(text, names=names) == lang

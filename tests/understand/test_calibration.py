@@ -1,5 +1,6 @@
 """`assistant calibrate` is deterministic: re-running it reproduces the committed calibration file
-(numbers within 1e-6), and the file holds every fitted parameter the engine uses."""
+(numbers within 1e-6, or 1e-5 of their size), and the file holds every fitted parameter the engine
+uses."""
 
 from __future__ import annotations
 
@@ -13,6 +14,10 @@ from assistant.understand.calibration import Calibration, calibration_path
 from assistant.understand.features import FEATURES
 
 TOLERANCE = 1e-6
+# The lead ranking's weakly regularised fit (C=1) has weights near 7 that moved by up to 5.4e-6
+# between two runs on this machine (float noise in its inputs, not its BLAS threads: one thread
+# moved them as much); 1e-5 of a number's size still catches any change of train set or feature.
+RELATIVE = 1e-5
 
 
 def _differences(a, b, where: str = "") -> list[str]:
@@ -30,12 +35,15 @@ def _differences(a, b, where: str = "") -> list[str]:
         ]
     if isinstance(a, bool | str | None) or isinstance(b, bool | str | None):
         return [] if a == b else [f"{where}: {a!r} != {b!r}"]
-    return [] if math.isclose(a, b, rel_tol=0, abs_tol=TOLERANCE) else [f"{where}: {a} != {b}"]
+    close = math.isclose(a, b, rel_tol=RELATIVE, abs_tol=TOLERANCE)
+    return [] if close else [f"{where}: {a} != {b}"]
 
 
 def test_differences_finds_numbers_beyond_the_tolerance() -> None:
     assert _differences({"a": [1.0, "x"]}, {"a": [1.0 + 1e-7, "x"]}) == []
-    assert _differences({"a": [1.0]}, {"a": [1.00001]}) == [".a[0]: 1.0 != 1.00001"]
+    assert _differences({"a": [7.0]}, {"a": [7.0 + 5e-6]}) == []  # within 1e-5 of its size
+    assert _differences({"a": [1.0]}, {"a": [1.0001]}) == [".a[0]: 1.0 != 1.0001"]
+    assert _differences({"a": [0.0]}, {"a": [2e-6]}) == [".a[0]: 0.0 != 2e-06"]
     assert _differences({"a": 1}, {"b": 1}) == [": keys ['a', 'b']"]
 
 
