@@ -78,8 +78,8 @@ def function_word_votes(words: list[str]) -> dict[str, int]:
 
 
 def shared_words(texts: Iterable[tuple[str, str]]) -> frozenset[str]:
-    """Names (case-folded) by the documents: words that the documents of every served language
-    use, written capitalised most of the time, and no pack's function word ("niittyniemi",
+    """The documents' names, case-folded: words that the documents of every served language use,
+    written capitalised most of the time, and no pack's function word ("niittyniemi",
     "tampere", "sixnet"); they carry no asker's language. From (language, text) pairs, e.g. the
     index's chunks. "city" or "rahoitus" are shared too, but mostly written in lower case."""
     by_lang: dict[str, set[str]] = {}

@@ -15,7 +15,7 @@ decides how the process behaves under load (issue 11):
   between every layer of one encoding: a query took 23 ms instead of 9 (benchmarks/run.py).
 - numpy's OpenBLAS keeps to one thread once the engine is loaded. OpenBLAS runs a matrix-vector
   product on all cores above about 460,000 multiply-adds, and its threads then busy-wait, taking
-  the cores from the engine's team: the exemplar memory (1339 questions x 384) crossed that line,
+  the cores from the engine's team: the exemplar memory (train.jsonl's questions x 384) crossed it,
   and a warm answer went from 27 to 40 ms, nearly all of it in the next query's encoding. The
   products of one question are small; the engine is what needs the cores.
 """
