@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 import numpy as np
+from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
 from assistant.schema import Chunk, Contact
 from assistant.settings import Settings
@@ -120,6 +121,24 @@ def _from_meta(chunk_id: str, text: str, meta: dict) -> Chunk:
     return Chunk(chunk_id=chunk_id, text=text, **fields)
 
 
+def _locked(exc: BaseException) -> bool:
+    """SQLite's "database is locked": another connection of this process's embedded Chroma
+    (its own background work, or a store on the same directory just closed) holds the write lock
+    for a moment. Seen once in a fresh-clone CI run, on a loaded machine."""
+    return "database is locked" in str(exc)
+
+
+@retry(
+    retry=retry_if_exception(_locked),
+    stop=stop_after_attempt(6),
+    wait=wait_exponential(multiplier=0.05, max=1.0),  # at most about 1.5 s in all
+    reraise=True,
+)
+def _modify(collection, configuration: dict) -> None:
+    """collection.modify, tried again while the database is briefly locked (bounded)."""
+    collection.modify(configuration=configuration)
+
+
 class ChromaStore:
     """Vectors are computed by our own embedder and passed in; Chroma never embeds anything."""
 
@@ -160,7 +179,7 @@ class ChromaStore:
         except Exception:  # noqa: BLE001 - a server without configuration support keeps its own
             return
         if current.get("ef_search") != ef_search:
-            self._collection.modify(configuration={"hnsw": {"ef_search": ef_search}})
+            _modify(self._collection, {"hnsw": {"ef_search": ef_search}})
 
     @_unavailable
     def upsert(self, chunks: list[Chunk], vectors: np.ndarray) -> None:

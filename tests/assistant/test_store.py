@@ -193,3 +193,40 @@ def test_server_mode_keeps_the_index_records_in_chroma(tmp_path, chroma_server):
         assert not (tmp_path / "reader").exists() or not any((tmp_path / "reader").rglob("*.json"))
     finally:
         reader.close()
+
+
+class _FlakyCollection:
+    """Raises the given errors, then succeeds: what a moment's SQLite lock looks like."""
+
+    def __init__(self, errors: list[Exception]) -> None:
+        self.errors = list(errors)
+        self.calls = 0
+        self.configuration: dict | None = None
+
+    def modify(self, configuration: dict) -> None:
+        self.calls += 1
+        if self.errors:
+            raise self.errors.pop(0)
+        self.configuration = configuration
+
+
+@pytest.mark.parametrize(
+    ("errors", "calls", "raises"),
+    [
+        ([], 1, None),
+        ([RuntimeError("database is locked")] * 2, 3, None),
+        ([RuntimeError("Database error: (code: 5) database is locked")] * 6, 6, RuntimeError),
+        ([ValueError("no such collection")], 1, ValueError),
+    ],
+)
+def test_a_locked_database_is_tried_again_a_bounded_number_of_times(errors, calls, raises):
+    from assistant.store.chroma import _modify
+
+    collection = _FlakyCollection(errors)
+    if raises is None:
+        _modify(collection, {"hnsw": {"ef_search": 120}})
+        assert collection.configuration == {"hnsw": {"ef_search": 120}}
+    else:
+        with pytest.raises(raises):
+            _modify(collection, {"hnsw": {"ef_search": 120}})
+    assert collection.calls == calls
