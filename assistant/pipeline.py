@@ -94,7 +94,7 @@ class Assistant:
         )
         self._state = state
         # The stages a question goes through (assistant/stages): this class only wires them.
-        self.understand = Understand(settings, embedder, self.understanding, llm)
+        self.understand = Understand(settings, self.understanding, llm)
         self.retrieve = Retrieve(embedder, self.searcher)
         self.decide = Decide(settings)
         self.composer = ExtractiveComposer()

@@ -101,7 +101,6 @@ def spy(real_assistant, monkeypatch) -> SpyEmbedder:
     monkeypatch.setattr(real_assistant, "embedder", spy)
     monkeypatch.setattr(real_assistant.searcher, "embedder", spy)
     monkeypatch.setattr(real_assistant.retrieve, "embedder", spy)
-    monkeypatch.setattr(real_assistant.understand, "embedder", spy)
     return spy
 
 

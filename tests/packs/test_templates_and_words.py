@@ -146,6 +146,8 @@ ANALYSE = [
     ("en", "We are a startup.", "persona", "company"),
     ("fi", "Olemme pieni yritys.", "persona", "company"),
     ("sv", "Vi är ett företag.", "persona", "company"),
+    ("fi", "Startupimme kehittää mobiilisovellusta.", "persona", "company"),
+    ("sv", "Vårt startupbolag söker stöd.", "persona", "company"),
     ("en", "Any grant for us?", "funding", True),
     ("fi", "Saammeko avustusta?", "funding", True),
     ("sv", "Finns det bidrag?", "funding", True),

@@ -10,7 +10,7 @@ import pytest
 
 from assistant.answer.analysis import analyse
 from assistant.schema import Turn
-from assistant.stages.decide import Draft
+from assistant.stages.decide import Decide, Draft
 
 pytestmark = pytest.mark.slow
 
@@ -121,7 +121,10 @@ def test_decide_by_the_rules_refuses_what_the_kind_classifier_finds_out_of_scope
     scale = (1.0 - p_out_of_scope) / sum(others.values())
     proba = {**{k: p * scale for k, p in others.items()}, "out_of_scope": p_out_of_scope}
     reading = replace(reading, kind_proba=proba)
-    draft = real_assistant.decide(obs, analyse(obs.standalone), reading, real_assistant._state)
+    # The rules decide beside the model in 'both'; the default ('calibrated') leaves the
+    # out-of-scope probability to the fitted model, as one feature among its others.
+    by_rules = Decide(real_assistant.settings.model_copy(update={"answer_decision": "both"}))
+    draft = by_rules(obs, analyse(obs.standalone), reading, real_assistant._state)
     assert draft.refused is refused
     assert draft.reason == ("offtopic" if refused else None)
 
