@@ -28,7 +28,11 @@ from assistant.answer import extractive
 from assistant.answer.lead import FEATURES, LeadFit, LeadModel, LeadRanker, fit_lead, top_units
 from assistant.answer.lead import features as lead_features
 from assistant.packs import active, digest, load_packs
-from assistant.understand.answerability import FALSE_REFUSAL_COST, fit_answerability
+from assistant.understand.answerability import (
+    FALSE_REFUSAL_COST,
+    THRESHOLD_ROUNDS,
+    fit_answerability,
+)
 from assistant.understand.calibration import (
     CALIBRATION_DIR,
     Calibration,
@@ -297,8 +301,9 @@ def markdown(cal: Calibration) -> str:
         "threshold 0.5): "
         f"{np.mean(a['cv_accuracy']):.3f} ± {np.std(a['cv_accuracy']):.3f}; "
         f"ROC AUC {np.mean(a['cv_roc_auc']):.3f} ± {np.std(a['cv_roc_auc']):.3f}",
-        f"- threshold on P(answerable): {model.threshold:.4f}, chosen on out-of-fold probabilities "
-        f"to maximise refusal accuracy - {FALSE_REFUSAL_COST:g} x false-refusal rate",
+        f"- threshold on P(answerable): {model.threshold:.4f}, the mean over "
+        f"{THRESHOLD_ROUNDS} bootstrap resamples of the out-of-fold probabilities of the threshold "
+        f"that maximises refusal accuracy - {FALSE_REFUSAL_COST:g} x false-refusal rate",
         f"- out-of-fold at that threshold: refusal accuracy {a['oof_refusal_accuracy']:.3f}, "
         f"false-refusal rate {a['oof_false_refusal_rate']:.3f}",
     ]

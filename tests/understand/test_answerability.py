@@ -8,6 +8,7 @@ import pytest
 from assistant.understand.answerability import (
     FALSE_REFUSAL_COST,
     AnswerabilityModel,
+    bagged_threshold,
     choose_threshold,
     fit_answerability,
     objective,
@@ -40,6 +41,41 @@ def test_threshold_is_the_middle_of_the_best_run() -> None:
     p = np.array([0.1, 0.2, 0.6, 0.7, 0.9])
     answerable = np.array([False, False, False, True, True])
     assert choose_threshold(p, answerable) == pytest.approx(0.65)
+
+
+@pytest.mark.parametrize("with_rules", [False, True])
+def test_every_threshold_at_once_scores_as_objective_does(with_rules: bool) -> None:
+    from assistant.understand.answerability import _objectives
+
+    rng = np.random.default_rng(7)
+    for n in (1, 2, 5, 40):
+        p = rng.random(n).round(2)  # ties on purpose
+        answerable = rng.random(n) < 0.6
+        rules = (rng.random(n) < 0.3) if with_rules else None
+        thresholds = np.concatenate([[0.0, 1.0], p, rng.random(5)])
+        expected = [objective(p, answerable, t, rules) for t in thresholds]
+        assert _objectives(p, answerable, thresholds, rules) == pytest.approx(expected)
+
+
+def test_bagged_threshold_is_deterministic_and_stays_in_the_gap_of_a_clean_split() -> None:
+    p = np.array([0.05, 0.1, 0.2, 0.3, 0.7, 0.8, 0.9, 0.95])
+    answerable = p > 0.5
+    first = bagged_threshold(p, answerable)
+    assert first == bagged_threshold(p, answerable)
+    assert 0.3 < first < 0.7  # every resample's best threshold separates the two groups
+
+
+def test_bagged_threshold_averages_a_flat_optimum() -> None:
+    """Whether refusing up to 0.5 is worth it turns on one answerable question (0.3): the
+    argmax says yes, resamples that draw that question twice say no, so the bagged threshold
+    lies between the two candidates."""
+    p = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9])
+    answerable = np.array([False, False, True, False, False, True, True, True, True])
+    # Refusing below 0.25: refusal 2/4, no false refusal (0.5); below 0.55: 4/4 and 1/5 (0.6).
+    low, high = objective(p, answerable, 0.25), objective(p, answerable, 0.55)
+    assert high > low and choose_threshold(p, answerable) == pytest.approx(0.55)
+    bagged = bagged_threshold(p, answerable, rounds=400)
+    assert 0.25 < bagged < 0.55
 
 
 def _rows(seed: int, n: int = 80):
