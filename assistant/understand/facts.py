@@ -72,12 +72,4 @@ def facts_in(text: str) -> frozenset[str]:
     return frozenset(name for name in FACTS if _found(name, text))
 
 
-def holds_fact_for(kind: str, text: str) -> bool:
-    """Does the text hold a fact of the sort a question of this kind asks for?"""
-    needed = KIND_FACTS.get(kind)
-    if not needed:
-        return True
-    return any(_found(name, text) for name in needed)
-
-
 textregex.register_text_function("assistant.understand.facts.facts_in", facts_in)

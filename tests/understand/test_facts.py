@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.understand.facts import facts_in, holds_fact_for, numbers_in
+from assistant.understand.facts import facts_in, numbers_in
 
 CASES: list[tuple[str, str, set[str]]] = [
     ("en", "Call her on 050 326 1620 on weekdays.", {"phone"}),
@@ -33,27 +33,6 @@ CASES: list[tuple[str, str, set[str]]] = [
 @pytest.mark.parametrize(("lang", "text", "facts"), CASES)
 def test_facts_in_evidence(lang: str, text: str, facts: set[str]) -> None:
     assert facts_in(text) == facts, lang
-
-
-@pytest.mark.parametrize(
-    ("kind", "text", "holds"),
-    [
-        ("person", "Jaana Niittyniemi, puh. 050 326 1620.", True),
-        ("person", "Kontakta projektledaren på staden.", False),
-        ("person", "Hon heter Monna Salmi.", True),
-        ("person", "Ota yhteyttä kaupunkiin.", False),
-        ("amount", "Rahoitus on 60 % hankkeen kustannuksista.", True),
-        ("amount", "The funding covers project costs.", False),
-        ("date", "Ansökningstiden slutade 6.5.2022.", True),
-        ("date", "Haku on auki keväällä.", False),
-        ("place", "Applications are submitted at https://www.eura2021.fi/.", True),
-        ("place", "Ansökan lämnas elektroniskt.", False),
-        ("procedure", "No particular fact is needed for a procedure.", True),
-        ("definition", "Ekosysteemisopimus on kumppanuus.", True),
-    ],
-)
-def test_kind_needs_its_fact(kind: str, text: str, holds: bool) -> None:
-    assert holds_fact_for(kind, text) is holds
 
 
 @pytest.mark.parametrize(
