@@ -27,9 +27,10 @@ def test_objective_is_refusal_accuracy_minus_weighted_false_refusal_rate() -> No
     assert objective(p, answerable, 1.0) == pytest.approx(1 - FALSE_REFUSAL_COST)
 
 
-def test_a_false_refusal_weighs_as_two_unanswerable_questions_answered() -> None:
-    # Issue 12 allows 10 % of unanswerable questions answered but 5 % of answerable refused.
-    assert pytest.approx((1 - 0.90) / 0.05) == FALSE_REFUSAL_COST
+def test_a_false_refusal_weighs_as_three_unanswerable_questions_answered() -> None:
+    # Issue 12 allows 10 % of unanswerable questions answered; a refused answerable question
+    # spends both the 5 % false-refusal allowance and the 10 % key-fact one.
+    assert pytest.approx((1 / 0.05 + 1 / 0.10) / (1 / 0.10)) == FALSE_REFUSAL_COST
     # Refusing below 0.7 would catch one more unanswerable (of 2) at one false refusal (of 2):
     # not worth it at that cost, though Youden's J would call it even.
     p = np.array([0.1, 0.5, 0.3, 0.9])
@@ -69,9 +70,9 @@ def test_bagged_threshold_averages_a_flat_optimum() -> None:
     """Whether refusing up to 0.5 is worth it turns on one answerable question (0.3): the
     argmax says yes, resamples that draw that question twice say no, so the bagged threshold
     lies between the two candidates."""
-    p = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9])
-    answerable = np.array([False, False, True, False, False, True, True, True, True])
-    # Refusing below 0.25: refusal 2/4, no false refusal (0.5); below 0.55: 4/4 and 1/5 (0.6).
+    p = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.97])
+    answerable = np.array([False, False, True, False, False, True, True, True, True, True, True])
+    # Refusing below 0.25: refusal 2/4, no false refusal (0.5); below 0.55: 4/4 and 1/7 (0.57).
     low, high = objective(p, answerable, 0.25), objective(p, answerable, 0.55)
     assert high > low and choose_threshold(p, answerable) == pytest.approx(0.55)
     bagged = bagged_threshold(p, answerable, rounds=400)
