@@ -64,7 +64,7 @@ class Understand:
         question as asked, not of the standalone question, which may carry an earlier message),
         shows it, or as the conversation remembers it."""
         # The persona is the one the asker's words show, in every decision mode: the asker
-        # classifier's own reading (train accuracy 0.69, docs/EVALUATION.md) also gave a route to
+        # classifier's own reading (train accuracy 0.68, docs/EVALUATION.md) also gave a route to
         # neutral questions (whom to contact on a programme), citing pages the answer does not need
         # (dev URL validity 0.739 against 0.830, answers 4 words longer at the median).
         persona = asked.persona
