@@ -17,6 +17,7 @@ from pathlib import Path
 from assistant import bounds, languages, packs
 from assistant.answer.analysis import analyse
 from assistant.answer.extractive import ExtractiveAnswerer, TermWeights, UnitRecall
+from assistant.answer.lead import FEATURES as LEAD_FEATURES
 from assistant.answer.lead import LeadRanker
 from assistant.answer.llm import LLMAnswerer
 from assistant.answer.messages import say
@@ -159,7 +160,12 @@ class Assistant:
         understanding = self.understanding
         if understanding is None or understanding.lead is None:
             return None
-        return LeadRanker(understanding.lead, understanding.classifier.kind_proba)
+        if understanding.lead.features != LEAD_FEATURES:
+            log.warning("The lead ranking was fitted on other features: run `assistant calibrate`")
+            return None
+        return LeadRanker(
+            understanding.lead, understanding.classifier.kind_proba, understanding.exemplars
+        )
 
     def _swap(self, state: IndexState) -> None:
         self.searcher.swap(state.live)

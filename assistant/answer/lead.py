@@ -26,6 +26,7 @@ import numpy as np
 
 from assistant import packs
 from assistant.answer.analysis import META
+from assistant.understand.exemplars import Exemplars
 from assistant.understand.facts import KIND_FACTS, facts_in
 
 # Compared with the hand-set score's best; beyond the tenth unit the answer is rarely found.
@@ -54,6 +55,8 @@ FEATURES: tuple[str, ...] = (
     "kind_list",  # P(list) if it is a list
     "kind_procedure_address",  # P(procedure) if it holds a web address
     "kind_definition",  # P(definition) if it defines the question's subject
+    "memory_vote",  # how much the closest train questions were answered by this unit
+    "memory_similarity",  # similarity of the closest train question it answered (0: none)
 )
 
 # Unit texts whose facts are kept: the same units come up question after question, and a text's
@@ -85,8 +88,11 @@ def features(
     kinds: dict[str, float],
     terms: Terms,
     defines: Defines,
+    votes: dict[str, tuple[float, float]] | None = None,
 ) -> np.ndarray:
-    """One row of FEATURES per candidate (the hand-set ranking's best `len(cands)`)."""
+    """One row of FEATURES per candidate (the hand-set ranking's best `len(cands)`); `votes`
+    are Exemplars.votes for the question (none: no memory)."""
+    votes = votes or {}
     if not cands:
         return np.zeros((0, len(FEATURES)))
     k = len(cands)
@@ -124,6 +130,7 @@ def features(
                 kinds.get("list", 0.0) * float(unit.kind == "list"),
                 kinds.get("procedure", 0.0) * float("url" in facts),
                 kinds.get("definition", 0.0) * float(is_definition),
+                *votes.get(unit.key, (0.0, 0.0)),
             ]
         )
     return np.asarray(rows, dtype=np.float64)
@@ -171,13 +178,23 @@ class LeadModel:
 
 
 class LeadRanker:
-    """The fitted model with the kind classifier it was fitted beside, used on one question."""
+    """The fitted model with the kind classifier and the exemplar memory it was fitted beside,
+    used on one question. `exclude_group` leaves a train question's own writing batch out of the
+    memory while fitting, as serving meets a new writer's question."""
 
-    def __init__(self, model: LeadModel, kind_proba: Callable[[np.ndarray], dict[str, float]]):
+    def __init__(
+        self,
+        model: LeadModel,
+        kind_proba: Callable[[np.ndarray], dict[str, float]],
+        exemplars: Exemplars | None = None,
+        exclude_group: str | None = None,
+    ):
         if model.features != FEATURES:
             raise ValueError("the lead model was fitted on other features: run assistant calibrate")
         self.model = model
         self.kind_proba = kind_proba
+        self.exemplars = exemplars
+        self.exclude_group = exclude_group
 
     def rerank(
         self,
@@ -187,12 +204,14 @@ class LeadRanker:
         qterms: dict[str, float],
         terms: Terms,
         defines: Defines,
+        qvec: np.ndarray,
     ) -> list:
         """The candidates with the fitted lead first, the others in their order."""
         top = top_units(cands, self.model.top_k)
         if len(top) < 2:
             return cands
-        rows = features(top, lang, qterms, kinds, terms, defines)
+        votes = self.exemplars.votes(qvec, self.exclude_group) if self.exemplars else None
+        rows = features(top, lang, qterms, kinds, terms, defines, votes)
         lead = top[self.model.choose(rows)]
         if lead is cands[0]:
             return cands

@@ -124,13 +124,18 @@ def _calibrate(
     # serving); answerability is then measured on the answers that ranking leads.
     answerer = assistant._state.answerer
     answerer.lead = None
-    lead_fit = fit_lead_on(assistant, questions, classifier, progress)
-    answerer.lead = LeadRanker(lead_fit.model, classifier.kind_proba)
+    lead_fit, exemplars = fit_lead_on(assistant, questions, classifier, progress)
+    ranker = LeadRanker(lead_fit.model, classifier.kind_proba, exemplars)
+    answerer.lead = ranker
+    groups = [writing_batch(q) for q in questions]
     seen_all, kinds, rules_refused = [], [], []
     kind_pairs, asker_pairs = [], []
     for i, q in enumerate(questions):
         if progress:
             print(f"\r{i + 1}/{len(questions)}", end="", file=sys.stderr)
+        # The lead as serving would choose it for a new writer: without this question's batch in
+        # the memory of answered questions.
+        ranker.exclude_group = groups[i]
         seen = observe(assistant, q.question, list(q.history) or None)
         seen_all.append(seen)
         # What the word rules decide alone, as ANSWER_DECISION=both uses them (rules mode without
@@ -144,9 +149,8 @@ def _calibrate(
             asker_pairs.append((q.lang, extra["asker"], classifier.asker.predict(seen.qvec)))
     if progress:
         print(file=sys.stderr)
+    ranker.exclude_group = None
     labels = [q.answerable for q in questions]
-    groups = [writing_batch(q) for q in questions]
-    exemplars = Exemplars.build([s.qvec for s in seen_all], labels, groups)
     rows = [
         answerability_features(
             seen.standalone,
@@ -208,26 +212,48 @@ def _calibrate(
     )
 
 
-def fit_lead_on(assistant, questions, classifier: QuestionClassifier, progress: bool) -> LeadFit:
-    """Fit the lead ranking on the train questions that have key facts.
+def fit_lead_on(
+    assistant, questions, classifier: QuestionClassifier, progress: bool
+) -> tuple[LeadFit, Exemplars]:
+    """Fit the lead ranking on the train questions that have key facts; also return the
+    exemplar memory (every train question, with the units that hold its key facts).
 
     A unit's label is how many of the question's key-fact groups (`must_include`) its own text
     holds, matched as the evaluation matches them. C is chosen by what the user sees: whether
     the units the answerer then chooses (the lead with what joins it) hold every group. Measured:
     out-of-fold lead accuracy did not track end-to-end key facts (0.732 to 0.745 over the C grid
-    while dev key facts went 0.866 to 0.916)."""
+    while dev key facts went 0.866 to 0.916). The memory's votes for a question are taken with
+    its own writing batch left out, as serving meets a new writer's question."""
     from evals.metrics import normalise
 
     answerer = assistant._state.answerer
-    samples, groups, replays = [], [], []
+    seen_all, wanted_all = [], []
     for i, q in enumerate(questions):
         if progress:
-            print(f"\rlead {i + 1}/{len(questions)}", end="", file=sys.stderr)
-        if not q.answerable or not q.must_include:
-            continue
-        seen = observe(assistant, q.question, list(q.history) or None)
+            print(f"\rmemory {i + 1}/{len(questions)}", end="", file=sys.stderr)
+        seen_all.append(observe(assistant, q.question, list(q.history) or None))
+        wanted = [[normalise(s) for s in group] for group in q.must_include]
+        wanted_all.append(wanted if q.answerable else [])
+    groups_all = [writing_batch(q) for q in questions]
+
+    def held(text: str, wanted: list[list[str]]) -> int:
+        text = normalise(text)
+        return sum(any(s in text for s in g) for g in wanted)
+
+    answers = []
+    for seen, wanted in zip(seen_all, wanted_all, strict=True):
+        shares = {}
+        for c in seen.selection.candidates:
+            if wanted and (n := held(c.unit.text, wanted)):
+                shares[c.unit.key] = max(shares.get(c.unit.key, 0.0), n / len(wanted))
+        answers.append(shares)
+    exemplars = Exemplars.build(
+        [s.qvec for s in seen_all], [q.answerable for q in questions], groups_all, answers
+    )
+    samples, groups, replays = [], [], []
+    for seen, wanted, group in zip(seen_all, wanted_all, groups_all, strict=True):
         top = top_units(seen.selection.candidates)
-        if not top:
+        if not wanted or not top:
             continue
         rows = lead_features(
             top,
@@ -236,33 +262,29 @@ def fit_lead_on(assistant, questions, classifier: QuestionClassifier, progress: 
             classifier.kind_proba(seen.qvec),
             extractive._terms,
             extractive._defines,
+            exemplars.votes(seen.qvec, exclude_group=group),
         )
-        wanted = [[normalise(s) for s in group] for group in q.must_include]
-        labels = np.array(
-            [sum(any(s in normalise(c.unit.text) for s in g) for g in wanted) for c in top],
-            dtype=np.float64,
-        )
+        labels = np.array([held(c.unit.text, wanted) for c in top], dtype=np.float64)
         samples.append((rows, labels))
-        groups.append(writing_batch(q))
-        replays.append((seen, wanted))
+        groups.append(group)
+        replays.append((seen, wanted, group))
     if progress:
         print(file=sys.stderr)
 
     def answer_holds(i: int, weights: np.ndarray | None) -> float:
-        seen, wanted = replays[i]
+        seen, wanted, group = replays[i]
         answerer.lead = (
             None
             if weights is None
-            else LeadRanker(LeadModel(FEATURES, weights), classifier.kind_proba)
+            else LeadRanker(LeadModel(FEATURES, weights), classifier.kind_proba, exemplars, group)
         )
         try:
             chosen = answerer.select(seen.standalone, seen.qvec, seen.hits, seen.lang).chosen
         finally:
             answerer.lead = None
-        text = normalise(" ".join(c.unit.text for c in chosen))
-        return float(all(any(s in text for s in g) for g in wanted))
+        return float(held(" ".join(c.unit.text for c in chosen), wanted) == len(wanted))
 
-    return fit_lead(samples, groups, outcome=answer_holds)
+    return fit_lead(samples, groups, outcome=answer_holds), exemplars
 
 
 def markdown(cal: Calibration) -> str:

@@ -11,6 +11,11 @@ its writing batch (calibrate.writing_batch: its translations, its contrast twin,
 writer's templates), so the fitted weights see what serving sees: a new writer's question. With
 only its translations left out, out of fold false refusals read 0.014 while a new writer's
 questions met 0.08-0.09.
+
+The memory also keeps which units answered each answerable exemplar (those holding its key
+facts, by unit key): `votes` tells the lead ranking which of a new question's units answered the
+train questions closest to it, the way a help desk remembers which page answered a question put
+in other words.
 """
 
 from __future__ import annotations
@@ -21,6 +26,10 @@ from dataclasses import dataclass
 import numpy as np
 
 K = 3  # neighbours averaged per label
+VOTE_K = 5  # neighbours whose answering units vote
+# How fast a neighbour's vote fades with its similarity below the closest one's: e5 similarities
+# are bunched (0.80 right against 0.76 wrong), so 0.02 apart already counts for much less.
+VOTE_TEMPERATURE = 0.02
 EXEMPLAR_FEATURES = ("exemplar_answerable", "exemplar_unanswerable", "exemplar_margin")
 
 
@@ -32,14 +41,14 @@ class Exemplars:
     answerable: np.ndarray  # (n,) bool
     groups: tuple[str, ...]
     k: int = K
+    # per exemplar, {unit key: share of its key-fact groups the unit holds}; empty if unanswerable
+    answers: tuple[dict[str, float], ...] = ()
 
     def features(self, qvec: np.ndarray, exclude_group: str | None = None) -> dict[str, float]:
         """Mean similarity to the k closest answerable and unanswerable exemplars, and their
         difference; `exclude_group` leaves out a question's own group (used while fitting)."""
         sims = self.vectors @ np.asarray(qvec, dtype=np.float32)
-        keep = np.ones(len(sims), dtype=bool)
-        if exclude_group is not None:
-            keep = np.array([g != exclude_group for g in self.groups], dtype=bool)
+        keep = self._kept(exclude_group)
         yes = _top_mean(sims[keep & self.answerable], self.k)
         no = _top_mean(sims[keep & ~self.answerable], self.k)
         return {
@@ -47,6 +56,33 @@ class Exemplars:
             "exemplar_unanswerable": no,
             "exemplar_margin": yes - no,
         }
+
+    def _kept(self, exclude_group: str | None) -> np.ndarray:
+        if exclude_group is None:
+            return np.ones(len(self.groups), dtype=bool)
+        return np.array([g != exclude_group for g in self.groups], dtype=bool)
+
+    def votes(
+        self, qvec: np.ndarray, exclude_group: str | None = None
+    ) -> dict[str, tuple[float, float]]:
+        """{unit key: (vote, similarity)} over the VOTE_K closest exemplars: the vote is the
+        similarity-weighted share of them that the unit answered, the similarity that of the
+        closest one it answered. Units no neighbour answered are absent."""
+        if not self.answers:
+            return {}
+        sims = self.vectors @ np.asarray(qvec, dtype=np.float32)
+        index = np.flatnonzero(self._kept(exclude_group))
+        if index.size == 0:
+            return {}
+        near = index[np.argsort(-sims[index], kind="stable")[:VOTE_K]]
+        weights = np.exp((sims[near] - sims[near[0]]) / VOTE_TEMPERATURE)
+        total = float(weights.sum())
+        out: dict[str, tuple[float, float]] = {}
+        for e, w in zip(near, weights, strict=True):
+            for key, share in self.answers[e].items():
+                vote, sim = out.get(key, (0.0, 0.0))
+                out[key] = (vote + float(w) * share / total, max(sim, float(sims[e])))
+        return out
 
     def to_dict(self) -> dict:
         # float16 bytes: compact, and exact across runs (the embedder is deterministic).
@@ -57,6 +93,7 @@ class Exemplars:
             "vectors_f16_base64": base64.b64encode(packed).decode("ascii"),
             "answerable": [bool(a) for a in self.answerable],
             "groups": list(self.groups),
+            "answers": [dict(sorted(a.items())) for a in self.answers],
         }
 
     @classmethod
@@ -64,17 +101,26 @@ class Exemplars:
         raw = np.frombuffer(base64.b64decode(data["vectors_f16_base64"]), dtype="<f2")
         vectors = raw.reshape(-1, int(data["dim"])).astype(np.float32)
         answerable = np.asarray(data["answerable"], dtype=bool)
+        answers = tuple(dict(a) for a in data.get("answers", ()))
         if len(answerable) != len(vectors) or len(data["groups"]) != len(vectors):
             raise ValueError("exemplars: vectors, labels and groups differ in length")
-        return cls(vectors, answerable, tuple(data["groups"]), int(data["k"]))
+        if answers and len(answers) != len(vectors):
+            raise ValueError("exemplars: vectors and answers differ in length")
+        return cls(vectors, answerable, tuple(data["groups"]), int(data["k"]), answers)
 
     @classmethod
     def build(
-        cls, vectors: list[np.ndarray], answerable: list[bool], groups: list[str]
+        cls,
+        vectors: list[np.ndarray],
+        answerable: list[bool],
+        groups: list[str],
+        answers: list[dict[str, float]] | None = None,
     ) -> Exemplars:
         """Stored as float16 and read back, so fitting measures what serving will read."""
         matrix = np.vstack(vectors).astype("<f2").astype(np.float32)
-        return cls(matrix, np.asarray(answerable, dtype=bool), tuple(groups))
+        return cls(
+            matrix, np.asarray(answerable, dtype=bool), tuple(groups), K, tuple(answers or ())
+        )
 
 
 def _top_mean(values: np.ndarray, k: int) -> float:

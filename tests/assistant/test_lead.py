@@ -24,6 +24,7 @@ from assistant.answer.lead import (
 )
 from assistant.answer.units import split_units
 from assistant.schema import Chunk, SearchHit
+from assistant.understand.exemplars import Exemplars
 
 # (about the hall, no date; the date it opens; a web address; a list)
 UNITS = {
@@ -112,7 +113,7 @@ def test_a_model_weighting_the_kinds_fact_moves_that_unit_ahead(lang, kind):
     ranker = LeadRanker(_model(column[kind]), lambda vec: {kind: 0.9, "yesno": 0.1})
     cands = _candidates(lang)
     kinds = ranker.kind_proba(np.zeros(3))
-    out = ranker.rerank(cands, kinds, lang, {"hall": 1.0}, _terms, _defines)
+    out = ranker.rerank(cands, kinds, lang, {"hall": 1.0}, _terms, _defines, np.zeros(3))
     assert out[0] is cands[INDEX[kind]]
     assert sorted(map(id, out)) == sorted(map(id, cands))  # the same units, one moved first
     assert [c for c in out[1:]] == [c for c in cands if c is not out[0]]
@@ -123,7 +124,47 @@ def test_without_a_kind_signal_the_hand_set_order_stands(lang):
     ranker = LeadRanker(_model("kind_fact"), lambda vec: {"yesno": 1.0})
     cands = _candidates(lang)
     kinds = ranker.kind_proba(np.zeros(3))
-    assert ranker.rerank(cands, kinds, lang, {"hall": 1.0}, _terms, _defines) == cands
+    assert ranker.rerank(cands, kinds, lang, {"hall": 1.0}, _terms, _defines, np.zeros(3)) == cands
+
+
+def _memory(answered: dict[str, float]) -> Exemplars:
+    """Two train questions: one close to the test question (answered by `answered`), one far
+    (answered by the first unit), each its own writing batch."""
+    near = np.asarray([1.0, 0.0, 0.0], dtype=np.float32)
+    far = np.asarray([0.0, 1.0, 0.0], dtype=np.float32)
+    return Exemplars.build([near, far], [True, True], ["near", "far"], [answered, {}])
+
+
+@pytest.mark.parametrize("lang", ["en", "fi", "sv"])
+@pytest.mark.parametrize("kind", ["date", "procedure", "list"])
+def test_the_unit_that_answered_the_closest_train_question_gets_the_memory_features(lang, kind):
+    cands = _candidates(lang)
+    answered = cands[INDEX[kind]].unit.key
+    votes = _memory({answered: 1.0}).votes(np.asarray([1.0, 0.0, 0.0]))
+    rows = features(cands, lang, {"hall": 1.0}, {"yesno": 1.0}, _terms, _defines, votes)
+    vote = rows[:, FEATURES.index("memory_vote")]
+    similarity = rows[:, FEATURES.index("memory_similarity")]
+    assert vote[INDEX[kind]] > 0.99 and similarity[INDEX[kind]] == pytest.approx(1.0, abs=1e-3)
+    others = [i for i in range(len(cands)) if i != INDEX[kind]]
+    assert not vote[others].any() and not similarity[others].any()
+
+
+@pytest.mark.parametrize("lang", ["en", "fi", "sv"])
+@pytest.mark.parametrize("kind", ["date", "procedure", "list"])
+def test_a_model_weighting_the_memory_moves_the_remembered_unit_ahead(lang, kind):
+    cands = _candidates(lang)
+    memory = _memory({cands[INDEX[kind]].unit.key: 1.0})
+    ranker = LeadRanker(_model("memory_vote"), lambda vec: {"yesno": 1.0}, memory)
+    out = ranker.rerank(
+        cands, {"yesno": 1.0}, lang, {"hall": 1.0}, _terms, _defines, np.asarray([1.0, 0.0, 0.0])
+    )
+    assert out[0] is cands[INDEX[kind]]
+    # while fitting, the question's own batch is left out of the memory: the order stands
+    ranker.exclude_group = "near"
+    out = ranker.rerank(
+        cands, {"yesno": 1.0}, lang, {"hall": 1.0}, _terms, _defines, np.asarray([1.0, 0.0, 0.0])
+    )
+    assert out == cands
 
 
 def test_a_unit_describing_the_document_is_never_among_the_top_units():

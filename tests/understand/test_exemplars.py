@@ -57,6 +57,41 @@ def test_a_file_whose_parts_differ_in_length_is_rejected(memory: Exemplars) -> N
         Exemplars.from_dict(data)
 
 
+def _answered() -> Exemplars:
+    vectors = [_unit(1, 0, 0), _unit(0.98, 0.2, 0), _unit(0.6, 0.8, 0), _unit(0, 1, 0)]
+    answers = [{"u1": 1.0}, {"u1": 0.5, "u2": 1.0}, {"u3": 1.0}, {}]
+    return Exemplars.build(vectors, [True, True, True, False], ["a", "b", "c", "d"], answers)
+
+
+def test_votes_weigh_the_closest_questions_answers_most() -> None:
+    votes = _answered().votes(_unit(1, 0, 0))
+    assert set(votes) == {"u1", "u2", "u3"}
+    assert votes["u1"][0] > votes["u2"][0] > votes["u3"][0] > 0
+    assert votes["u1"][1] == pytest.approx(1.0, abs=1e-3)  # its closest question is the same one
+    assert sum(v for v, _ in votes.values()) <= 1.5  # shares of one weight, not counts
+
+
+def test_votes_leave_the_own_group_out() -> None:
+    votes = _answered().votes(_unit(1, 0, 0), exclude_group="a")
+    assert votes["u2"][0] > votes["u1"][0]  # "b" is now the closest; it holds u2 whole
+
+
+def test_no_answers_no_votes() -> None:
+    memory = Exemplars.build([_unit(1, 0)], [True], ["only"])
+    assert memory.votes(_unit(1, 0)) == {}
+    assert _answered().votes(_unit(1, 0, 0), exclude_group=None) != {}
+
+
+def test_answers_round_trip_and_must_match_the_vectors() -> None:
+    memory = _answered()
+    again = Exemplars.from_dict(memory.to_dict())
+    assert again.answers == memory.answers
+    data = memory.to_dict()
+    data["answers"] = data["answers"][:-1]
+    with pytest.raises(ValueError, match="differ in length"):
+        Exemplars.from_dict(data)
+
+
 @pytest.mark.parametrize(
     ("question_id", "lang", "group"),
     [

@@ -189,3 +189,19 @@ def test_another_knowledge_base_is_decided_by_the_rules_until_calibrated(tmp_pat
         assert not assistant.ask(question).refused
     finally:
         assistant.store.close()
+
+
+def test_a_lead_ranking_fitted_on_other_features_is_left_unused(calibrated, caplog):
+    """A calibration file written before the lead features changed (an older checkout's) must
+    not stop the assistant: the hand-set score leads until `assistant calibrate` is run."""
+    understanding = calibrated.understanding
+    assert understanding is not None and understanding.lead is not None
+    assert calibrated._lead_ranker() is not None
+    stale = dataclasses.replace(understanding.lead, features=understanding.lead.features[:-1])
+    calibrated.understanding = dataclasses.replace(understanding, lead=stale)
+    try:
+        with caplog.at_level("WARNING"):
+            assert calibrated._lead_ranker() is None
+        assert "assistant calibrate" in caplog.text
+    finally:
+        calibrated.understanding = understanding
