@@ -199,6 +199,7 @@ def _calibrate(
             "hand_set_answer_holds": lead_fit.baseline_hit,
         },
         "train_sha256": hashlib.sha256(Path(train_path).read_bytes()).hexdigest(),
+        "embedder_fingerprint": embedder_fingerprint([s.qvec for s in seen_all]),
     }
     return Calibration(
         embedding_model=assistant.embedder.name,
@@ -210,6 +211,21 @@ def _calibrate(
         corpus=tuple(sorted(assistant.records.load_manifest().documents)),
         lead=lead_fit.model,
     )
+
+
+# Train questions whose vectors fingerprint the embedder's arithmetic (see embedder_fingerprint).
+FINGERPRINT_QUESTIONS = 16
+
+
+def embedder_fingerprint(vectors: list[np.ndarray]) -> str:
+    """A hash of the first train questions' float32 vectors. The 4-bit e5 engine's kernels
+    round differently by CPU (train questions' vectors moved by up to 0.002 between two
+    sessions' hosts, an AMD EPYC and the CPU before it), and everything fitted moves with them;
+    on one CPU the vectors, and so the whole fit, are reproduced exactly.
+    tests/understand/test_calibration.py requires the exact match where the fingerprint
+    matches."""
+    head = np.vstack(vectors[:FINGERPRINT_QUESTIONS]).astype("<f4")
+    return hashlib.sha256(np.ascontiguousarray(head).tobytes()).hexdigest()[:16]
 
 
 def fit_lead_on(
