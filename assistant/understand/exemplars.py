@@ -85,7 +85,8 @@ class Exemplars:
         return out
 
     def to_dict(self) -> dict:
-        # float16 bytes: compact, and exact across runs (the embedder is deterministic).
+        # float16 bytes: compact, and exact across runs on one CPU (the embedder is
+        # deterministic there; other CPUs round differently: calibrate.embedder_fingerprint).
         packed = np.ascontiguousarray(self.vectors.astype("<f2")).tobytes()
         return {
             "k": self.k,
