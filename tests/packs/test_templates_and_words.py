@@ -187,6 +187,13 @@ FOLLOW_UPS = [
     ("en", "The contact is Anna Esimerkki [1].", "What is her phone number?", "Anna Esimerkki"),
     ("fi", "Yhteyshenkilö on Anna Esimerkki [1].", "Mikä on hänen numeronsa?", "Anna Esimerkki"),
     ("sv", "Kontakten är Sven Exempelsson [1].", "Vad är hans telefonnummer?", "Sven Exempelsson"),
+    # Finnish inflects the pronoun: each case form points at the person too.
+    ("fi", "Yhteyshenkilö on Anna Esimerkki [1].", "Onko hänellä puhelinta?", "Anna Esimerkki"),
+    ("fi", "Yhteyshenkilö on Anna Esimerkki [1].", "Voiko häneltä kysyä?", "Anna Esimerkki"),
+    ("fi", "Yhteyshenkilö on Anna Esimerkki [1].", "Mitä hänestä tiedetään?", "Anna Esimerkki"),
+    ("fi", "Yhteyshenkilö on Anna Esimerkki [1].", "Miten hänet tavoittaa?", "Anna Esimerkki"),
+    ("sv", "Kontakten är Sven Exempelsson [1].", "Hur når jag honom?", "Sven Exempelsson"),
+    ("en", "The contact is Anna Esimerkki [1].", "Can I call him?", "Anna Esimerkki"),
 ]
 
 
