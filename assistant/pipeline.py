@@ -385,7 +385,8 @@ class Assistant:
         timings["understand"] = _ms(started)
 
         t = time.perf_counter()
-        qvec, hits = self.retrieve(standalone, answer_lang)
+        context = self.understand.context(question, standalone, turns)
+        qvec, hits = self.retrieve(standalone, answer_lang, context)
         timings["retrieve"] = _ms(t)
         selection = state.answerer.select(standalone, qvec, hits, answer_lang)
         return Observation(question, standalone, answer_lang, qvec, hits, selection)

@@ -123,6 +123,18 @@ def rewrite(question: str, history: list[Turn], lang: str, weights: TermWeights)
     return question
 
 
+def context(question: str, standalone: str, history: list[Turn]) -> str | None:
+    """The earlier question a follow-up left as asked may still lean on, else None.
+
+    `rewrite` leaves a question with words of its own alone ("Whom do I call about that
+    round?"), so a change of topic is never dragged back; retrieval then searches with this
+    context beside the question (assistant/stages/retrieve.py) and lets the evidence decide.
+    """
+    if not history or standalone != question:
+        return None
+    return _last(history, "user") or None
+
+
 def _probe_rewrite(text: str) -> None:
     """Each path of `rewrite` over hostile text: as question, last answer and last question."""
     from assistant.answer.extractive import TermWeights

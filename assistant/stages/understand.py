@@ -43,6 +43,13 @@ class Understand:
             standalone = followup.rewrite(question, turns, lang, weights)
         return bounds.clip(standalone, self.settings.max_standalone_chars)
 
+    def context(self, question: str, standalone: str, turns: list[Turn]) -> str | None:
+        """Earlier words retrieval searches with beside a question the rewrite left as asked;
+        None when an LLM condensed the question (its standalone question carries them)."""
+        if self.llm is not None:
+            return None
+        return followup.context(question, standalone, turns)
+
     def read(
         self, obs: Observation, weights: TermWeights, calibrated: bool = True
     ) -> Reading | None:

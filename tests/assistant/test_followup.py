@@ -127,9 +127,10 @@ RESOLVED = [
     ),
 ]
 
-# Known misses: a follow-up with two or more content words of its own ("its work", "dess
-# arbete", "being built there") is taken as a new question. Adding "there" words to the packs
-# made three off-topic follow-ups on train look answered, so it was not done.
+# Known misses of the rewrite: a follow-up with two or more content words of its own ("its work",
+# "dess arbete", "being built there") is left as asked. Adding "there" words to the packs made
+# three off-topic follow-ups on train look answered, so it was not done; retrieval searches with
+# the earlier question beside such a question instead (`context`, tested below end to end).
 KNOWN_MISSES = [
     (
         "en",
@@ -192,3 +193,71 @@ def test_known_misses_of_the_follow_up_rule(real_assistant, lang, first, answer,
 def test_a_new_question_is_left_alone(real_assistant, lang, first, answer, question):
     weights = real_assistant._state.weights
     assert followup.rewrite(question, _history(first, answer), lang, weights) == question
+
+
+@pytest.mark.parametrize("lang", ["en", "fi", "sv"])
+def test_context_is_the_earlier_question_only_for_a_question_left_as_asked(lang):
+    first, answer, follow_up = {
+        "en": ("What is SIXNET?", "SIXNET is a SIX project. [1]", "Who runs its work?"),
+        "fi": ("Mikä on SIXNET?", "SIXNET on SIX-hanke. [1]", "Kuka vetää sen työtä?"),
+        "sv": ("Vad är SIXNET?", "SIXNET är ett SIX-projekt. [1]", "Vem leder dess arbete?"),
+    }[lang]
+    history = _history(first, answer)
+    assert followup.context(follow_up, follow_up, history) == first
+    # Rewritten (the earlier words are in the standalone question already), or nothing before.
+    assert followup.context(follow_up, f"{follow_up} {first}", history) is None
+    assert followup.context(follow_up, follow_up, []) is None
+
+
+# (lang, earlier question, earlier answer, a follow-up left as asked, what the answer must hold):
+# the earlier question's topic reaches the answer through retrieval (each fails without it).
+CONTEXT_ANSWERED = [
+    ("en", "What is SIXNET?", "SIXNET is a SIX project. [1]", "Who runs its work?", "SIXNET"),
+    (
+        "en",
+        "What is Hiedanranta?",
+        "Hiedanranta is a new district. [1]",
+        "Who is developing the area?",
+        "Hiedanrannan Kehitys",
+    ),
+    (
+        "fi",
+        "Mikä on Hiedanranta?",
+        "Hiedanranta on uusi kaupunginosa. [1]",
+        "Kuka vastaa alueen kehittämisestä?",
+        "Hiedanrannan Kehitys",
+    ),
+    (
+        "fi",
+        "Mikä on Hiedanranta?",
+        "Hiedanranta on uusi kaupunginosa. [1]",
+        "Mitä siellä oli ennen?",
+        "sellu",
+    ),
+    (
+        "sv",
+        "Vad är Hiedanranta?",
+        "Hiedanranta är en ny stadsdel. [1]",
+        "Vilket bolag utvecklar området?",
+        "Hiedanrannan Kehitys",
+    ),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("lang", "first", "answer", "follow_up", "needed"), CONTEXT_ANSWERED)
+def test_a_follow_up_left_as_asked_is_answered_on_the_earlier_topic(
+    real_assistant, lang, first, answer, follow_up, needed
+):
+    reply = real_assistant.ask(follow_up, _history(first, answer))
+    assert not reply.refused and needed in reply.answer and reply.language == lang
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("lang", "first", "answer", "question"), LEFT_ALONE)
+def test_a_new_question_after_a_conversation_keeps_its_own_topic(
+    real_assistant, lang, first, answer, question
+):
+    reply = real_assistant.ask(question, _history(first, answer))
+    assert not reply.refused and "Sustainable Industry X" in reply.answer
+    assert "Niittyniemi" not in reply.answer

@@ -84,6 +84,27 @@ def test_retrieve_finds_usable_passages_in_the_language_first(real_assistant, la
     assert guard.usable(hits) == hits
 
 
+# (lang, earlier question, a follow-up with words of its own, what the earlier topic's passage says)
+CONTEXT = [
+    ("en", "What is Hiedanranta?", "How many residents is the area planned for?", "25,000"),
+    ("fi", "Mikä on Hiedanranta?", "Montako asukasta alueelle tulee?", "25 000"),
+    ("sv", "Vad är Hiedanranta?", "Hur många invånare planeras området få?", "25 000"),
+]
+
+
+@pytest.mark.parametrize(("lang", "first", "follow_up", "fact"), CONTEXT)
+def test_retrieve_searches_with_the_earlier_question_beside_a_follow_up(
+    real_assistant, lang, first, follow_up, fact
+):
+    alone_vec, alone = real_assistant.retrieve(follow_up, lang)
+    qvec, hits = real_assistant.retrieve(follow_up, lang, first)
+    assert abs(float(qvec @ qvec) - 1.0) < 1e-3 and float(qvec @ alone_vec) < 0.999
+    assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
+    assert any(fact in h.chunk.text for h in hits[:3])
+    # The question's own best passage stays among them: the context adds, it does not replace.
+    assert alone[0].chunk.chunk_id in {h.chunk.chunk_id for h in hits}
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_decide_answers_an_answerable_question(real_assistant, lang):
     obs = _observe(real_assistant, FOCUS[lang])
