@@ -87,6 +87,15 @@ class Decide:
                 statements.append((contact, "contact"))
             return Draft(statements, True, reason, False)
 
+        if kind.injection:
+            # An instruction-override attempt the packs' patterns recognise is refused in every
+            # mode: the fitted model reads only how well the evidence covers a question, and an
+            # override that names the agreement's topics looks covered. Out of fold on train's
+            # two batches written after the patterns they refused 2 unanswerable questions the
+            # model answered and no answerable one; on sealed19's run (calibrated mode, which
+            # had left them to the model) 3 of the 4 overrides answered carry them, and 1 of 114
+            # answerable questions does (Finnish "keksiä" for inventing a password).
+            return refuse("offtopic")
         decision = self.settings.answer_decision
         calibrated = reading is not None and reading.answerable is not None
         if calibrated and decision == "both":
@@ -136,8 +145,6 @@ class Decide:
         classifier where it finds the question out of scope."""
         question, lang, selection = obs.standalone, obs.lang, obs.selection
         answer_in = chosen[0].hit.chunk.lang if chosen else lang
-        if kind.injection:
-            return refuse("offtopic")
         if reading is not None and reading.kind_proba.get("out_of_scope", 0.0) >= 0.5:
             # More likely than not out of scope by the kind classifier (fitted on the packs'
             # labelled examples, never on a question set): the word patterns see only a
