@@ -16,6 +16,7 @@ from assistant.understand.calibrate import (
     training_sha256,
     writing_batch,
 )
+from evals.questions import load_questions
 
 
 def _write(path: Path, rows: list[dict]) -> None:
@@ -96,3 +97,31 @@ def test_the_repository_retires_only_sealed_sets_and_never_the_newest() -> None:
     assert newest not in listed
     assert max(_number(n) for n in listed) < _number(newest)
     assert "dev.jsonl" not in listed and len(set(listed)) == len(listed)
+
+
+def test_a_training_question_that_repeats_a_dev_question_is_left_out(sets: Path) -> None:
+    """Dev is gated, never fitted: a training question with a dev question's text (case and
+    spacing aside) is not read, whichever file holds it; the digest follows dev's bytes."""
+    before = training_sha256(sets)
+    _write(
+        sets.parent / "dev.jsonl",
+        [{**_q("dev-en-001"), "question": "QUESTION   train-en-002?"}],  # train's, reworded
+    )
+    assert training_sha256(sets) != before
+    assert [q.id for q in load_training(sets)] == [
+        "sealed5-en-001",
+        "sealed5-sv-001",
+        "sealed6-fi-001",
+        "train-fi-001",
+    ]
+
+
+def test_no_repository_training_question_repeats_a_dev_question() -> None:
+    dev = {
+        " ".join(q.question.casefold().split())
+        for q in load_questions(TRAIN_SET.parent / "dev.jsonl")
+    }
+    assert len(dev) > 100
+    assert not [
+        q.id for q in load_training(TRAIN_SET) if " ".join(q.question.casefold().split()) in dev
+    ]
