@@ -52,9 +52,11 @@ RULES: dict[str, str] = {
     "language_match": (
         "The answer text's language, detected with lingua restricted to en/fi/sv, equals the "
         "question's expected language. The Answer.language field is never used. Before detection "
-        "the answer loses URLs, citation markers like [1], text inside quotation marks, the cited "
-        "sources' titles, names (runs of two or more capitalised words, acronyms, tokens with "
-        "digits, and capitalised words that also occur in a cited source's title). If fewer than "
+        "the answer loses URLs, citation markers like [1], text inside quotation marks or "
+        "parentheses, the cited sources' titles, names (runs of two or more capitalised words, "
+        "acronyms, tokens with digits, capitalised words that also occur in a cited source's "
+        "title, and capitalised words that do not open a sentence, a line or a list item). If "
+        "fewer than "
         f"{MIN_WORDS_AFTER_STRIPPING} words remain, the full answer text is detected instead."
     ),
     "citation_validity": (
@@ -119,6 +121,9 @@ _URL = textregex.compile(r"(?:https?://|www\.)\S+", textregex.IGNORECASE)
 # token; an opening quote's run stops at the next opening quote of its kind.
 _EMAIL = textregex.compile(r"(?<![^\s@])[^\s@]+@[^\s@]+\.\w+")
 _MARKER = textregex.compile(r"\[\s*\d+(?:\s*[,;–-]\s*\d+)*\s*\]")
+# A parenthesis in these answers mostly gives a name in the other languages ("the Ministry of
+# Finance (valtiovarainministeriö, VM; in Swedish finansministeriet)").
+_BRACKETED = textregex.compile(r"\([^()\n]{0,300}\)")
 _QUOTED = textregex.compile(
     r'"[^"]*"|“[^”“]*”|”[^”]*”|„[^„“”]*[“”]|«[^«»]*»|»[^»]*»|‘[^‘’]*’|’[^’]*’'
 )
@@ -152,6 +157,19 @@ def _is_name_token(token: str) -> bool:
     return token[0].isupper() or any(c.isdigit() for c in token)
 
 
+_LINE_OPENER = textregex.compile(r"(?:[-*•]|\d{1,3}[.)])?")
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    """Whether a token at `start` opens a sentence, a line or a list item: elsewhere a capital
+    marks a name in all three languages ("... Helsinki, Espoo, Vantaa and Tampere")."""
+    before = text[max(0, start - 80) : start].rstrip(" \t\"'“”‘’«»(")  # bounded look-back
+    if not before or before[-1] in ".!?:\n":
+        return True
+    line = before.rsplit("\n", 1)[-1].strip()
+    return _LINE_OPENER.fullmatch(line) is not None
+
+
 @textregex.text_function(["Tampere ecosystem agreement"])
 def strip_for_language(text: str, titles: Iterable[str] = ()) -> str:
     """The answer without what says nothing about its language (see RULES['language_match'])."""
@@ -160,6 +178,7 @@ def strip_for_language(text: str, titles: Iterable[str] = ()) -> str:
     text = _EMAIL.sub(" ", text)
     text = _MARKER.sub(" ", text)
     text = _QUOTED.sub(" ", text)
+    text = _BRACKETED.sub(" ", text)
     for title in sorted(titles, key=len, reverse=True):
         text = textregex.sub(textregex.escape(title), " ", text, textregex.IGNORECASE)
     title_words = {w.casefold() for t in titles for w in _TOKEN.findall(t)}
@@ -185,7 +204,8 @@ def strip_for_language(text: str, titles: Iterable[str] = ()) -> str:
         acronym = len(token) >= 2 and token.isupper()
         digits = any(c.isdigit() for c in token)
         titled = token[0].isupper() and token.casefold() in title_words
-        if acronym or digits or titled:
+        inside = token[0].isupper() and not _starts_sentence(text, tokens[i].start())
+        if acronym or digits or titled or inside:
             drop.add(i)
         i += 1
     out, last = [], 0

@@ -92,6 +92,61 @@ def test_answer_language(text, lang):
     assert metrics.answer_language(text) == lang
 
 
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        # a list of place names, comma-separated, says nothing about the reply's language
+        (
+            "The cities are Helsinki, Espoo, Vantaa, Tampere, Turku, Oulu, Rovaniemi, Vaasa, "
+            "Joensuu, Kuopio, Jyväskylä, Lappeenranta and Lahti [1].",
+            "en",
+        ),
+        (
+            "Kaupungit ovat Helsinki, Espoo, Vantaa, Tampere, Turku, Oulu, Rovaniemi, Vaasa, "
+            "Joensuu, Kuopio, Jyväskylä, Lappeenranta ja Lahti [1].",
+            "fi",
+        ),
+        (
+            "Städerna är Helsinki, Espoo, Vantaa, Tampere, Turku, Oulu, Rovaniemi, Vaasa, "
+            "Joensuu, Kuopio, Jyväskylä, Lappeenranta och Lahti [1].",
+            "sv",
+        ),
+        # a parenthesis giving the name in the other languages
+        (
+            "The programme was run by the Ministry of Finance (valtiovarainministeriö, VM; in "
+            "Swedish finansministeriet) [1].",
+            "en",
+        ),
+        (
+            "Ohjelmaa johti valtiovarainministeriö (in English the Ministry of Finance, på "
+            "svenska finansministeriet) [1].",
+            "fi",
+        ),
+        (
+            "Programmet leddes av finansministeriet (på finska valtiovarainministeriö, in English "
+            "the Ministry of Finance) [1].",
+            "sv",
+        ),
+    ],
+)
+def test_names_inside_a_sentence_are_left_out(text, lang):
+    assert metrics.answer_language(text) == lang
+
+
+@pytest.mark.parametrize(
+    ("text", "kept", "dropped"),
+    [
+        ("Contact Tampere. Then apply.", "Then", "Tampere"),
+        ("- Apply in Espoo\n2. Write to Vantaa", "Write", "Vantaa"),
+        ("Ota yhteyttä: Pirkanmaan liittoon, Tampereella.", "liittoon", "Tampereella"),
+        ("Kontakta förbundet i Tammerfors.\nDärefter ansöker du.", "Därefter", "Tammerfors"),
+    ],
+)
+def test_only_sentence_and_line_openers_keep_their_capital(text, kept, dropped):
+    stripped = metrics.strip_for_language(text)
+    assert kept in stripped and dropped not in stripped
+
+
 def test_source_titles_and_title_words_are_left_out():
     title = "Tampereen ekosysteemisopimuksen rahoitus"
     text = "See Tampereen ekosysteemisopimuksen rahoitus [1] and Rahoitus for the details."
