@@ -34,7 +34,9 @@ def test_an_id_the_server_never_issued_gets_a_fresh_conversation(live, fake):
     assert a1["session_id"] != "abc" and TOKEN.match(a1["session_id"])
     a2 = ask(live, "And when?", session_id=a1["session_id"])
     assert "Hiedanranta" in a2["standalone_question"]  # A's own follow-up works
-    for forged in ("abc", "1", "a" * 32, a1["session_id"][:-1] + "x"):
+    sid = a1["session_id"]
+    near = sid[:-1] + ("y" if sid.endswith("x") else "x")  # one character off, never equal
+    for forged in ("abc", "1", "a" * 32, near):
         b = ask(live, "And who else?", session_id=forged)
         assert b["session_id"] not in (forged, a1["session_id"])
         assert "Hiedanranta" not in b["standalone_question"]
