@@ -147,7 +147,9 @@ class TermWeights:
 
     def weighted(self, text: str, lang: str) -> dict[str, float]:
         """The text's terms with their weights; very common terms count for little."""
-        return {t: self.idf(t) for t in set(tokenize(text, lang))}
+        # In the text's order, not a set's: sums over these weights then add in one order in every
+        # process (a set's order follows the string hash seed, and the sums' last bits with it).
+        return {t: self.idf(t) for t in dict.fromkeys(tokenize(text, lang))}
 
     def content(self, text: str, lang: str) -> dict[str, float]:
         """Weighted terms without function and question words ("what", "kuka", "vad"); a

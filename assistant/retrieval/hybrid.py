@@ -43,6 +43,11 @@ class LiveIndex:
         )
 
 
+# The dense search asks for this many chunks beyond the ones it keeps, so a tie at the cut is
+# broken by chunk id rather than by the order the vector store met the tied chunks in.
+DENSE_TIE_SLACK = 5
+
+
 def group_of(chunk: Chunk) -> str:
     """The document group: an original and its translations share one."""
     return chunk.translation_of or chunk.doc_id
@@ -122,12 +127,14 @@ class HybridSearcher:
         time linear in the index. Only when stale vectors crowd the top (an ingest under way, or
         one that died before its sweep) is the query repeated restricted to the live ids."""
         want = min(self.candidates, len(live.ids))
-        dense = self.store.query(vector, self.candidates)
-        ids = [cid for cid, _ in dense if cid in live.by_id]
-        if len(ids) < want:
-            dense = self.store.query(vector, self.candidates, among=live.ids)
-            ids = [cid for cid, _ in dense if cid in live.by_id]
-        return ids
+        asked = self.candidates + DENSE_TIE_SLACK
+        dense = [(cid, sim) for cid, sim in self.store.query(vector, asked) if cid in live.by_id]
+        if len(dense) < want:
+            dense = self.store.query(vector, asked, among=live.ids)
+            dense = [(cid, sim) for cid, sim in dense if cid in live.by_id]
+        # Equal similarities by chunk id: Chroma returned two chunks at one float32 distance in
+        # either order from one process to the next, and the calibration's fit moved with them.
+        return [cid for cid, _ in sorted(dense, key=lambda d: (-d[1], d[0]))][: self.candidates]
 
     @staticmethod
     def _language_first(order: list[str], live: LiveIndex, lang: str) -> list[str]:

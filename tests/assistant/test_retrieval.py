@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from assistant.retrieval.hybrid import HybridRetriever, group_of, rrf
@@ -59,3 +60,34 @@ def test_langchain_retriever(real_assistant):
     docs = retriever.invoke("Kuka on sopimuksen yhteyshenkilö?")
     assert len(docs) == 2 and all(d.metadata["lang"] == "fi" for d in docs)
     assert docs[0].metadata["chunk_id"] == docs[0].id
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2, 3, 4), (4, 3, 2, 1, 0), (2, 4, 0, 3, 1)])
+def test_tied_dense_neighbours_are_cut_by_chunk_id(tmp_path, order):
+    """Four chunks at one vector, written to a real Chroma in different orders: the two kept are
+    the same two whichever order the store met them in (Chroma returned such ties in either order
+    from one process to the next)."""
+    from assistant.retrieval.hybrid import HybridSearcher, LiveIndex
+    from assistant.schema import Chunk
+    from assistant.store import open_store
+    from assistant.store.manifest import Manifest
+    from tests.conftest import make_settings
+
+    chunks = [
+        Chunk(chunk_id=f"doc#{i}", doc_id="doc", text=f"text {i}", lang="en", title="T", position=i)
+        for i in range(5)
+    ]
+    vectors = np.zeros((5, 384), dtype=np.float32)
+    vectors[:4, 0] = 1.0  # doc#0-3 tie exactly
+    vectors[4, 1] = 1.0
+    store = open_store(make_settings(data_dir=tmp_path), "test-model")
+    try:
+        store.upsert([chunks[i] for i in order], vectors[list(order)])
+        live = LiveIndex.from_manifest(
+            Manifest(collection="c", embedding_model="test-model", chunks=chunks)
+        )
+        searcher = HybridSearcher(embedder=None, store=store, live=live, candidates=2)
+        hits = searcher.search("qqq", "en", k=2, vector=vectors[0])
+        assert [h.chunk.chunk_id for h in hits] == ["doc#0", "doc#1"]
+    finally:
+        store.close()

@@ -66,3 +66,28 @@ PART_CASES = [
 def test_a_compound_stands_as_its_known_parts(lang: str, question: str, terms: str):
     weights = TermWeights([Chunk(chunk_id=f"{lang}#0", doc_id=lang, text=DOCS[lang], lang=lang)])
     assert set(weights.content(question, lang)) == set(tokenize(terms, lang))
+
+
+# (lang, question, its words less the function words, in the order the question writes them)
+ORDER_CASES = [
+    ("en", "Does the ferry board meet the harbour board?", "ferry board meet harbour"),
+    (
+        "fi",
+        "Kokoontuuko hallitus satamassa vai lautalla?",
+        "Kokoontuuko hallitus satamassa lautalla",
+    ),
+    (
+        "sv",
+        "Möts styrelsen vid färjeterminalen eller hamnverket?",
+        "Möts styrelsen färjeterminalen hamnverket",
+    ),
+]
+
+
+@pytest.mark.parametrize(("lang", "question", "terms"), ORDER_CASES)
+def test_content_terms_keep_the_questions_order(lang: str, question: str, terms: str):
+    """The terms come in the question's order, never a set's: sums over their weights then add in
+    one order in every process (a set's order follows the string hash seed)."""
+    weights = TermWeights([Chunk(chunk_id=f"{lang}#0", doc_id=lang, text=DOCS[lang], lang=lang)])
+    got = list(weights.content(question, lang))
+    assert got == tokenize(terms, lang)
