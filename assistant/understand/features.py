@@ -42,6 +42,7 @@ FEATURES: tuple[str, ...] = (
     "vocabulary",  # ... anywhere in the documents
     "missing_top",  # weight share of the most important question term the evidence lacks
     "fact_missing",  # sum over kinds of P(kind) x the answer's units lack that kind's fact
+    "fact_apart",  # ... x the units holding that fact lack the question's rarest term
     "rank_agreement",  # the top hit ranks high both densely and lexically
     "lexical_share",  # share of the top hits that BM25 found at all
     "p_out_of_scope",  # the kind classifier's out-of-scope probability
@@ -90,6 +91,14 @@ def answerability_features(
         for kind, needed in KIND_FACTS.items()
         if not (chosen and held & set(needed))
     )
+    # A fact of the asked sort about something else ("19 applications" for the other call, a
+    # phone number of another person): the units that hold it lack the question's rarest term.
+    rarest = max(qterms, key=qterms.__getitem__) if qterms else None
+    out["fact_apart"] = 0.0
+    for kind, needed in KIND_FACTS.items():
+        holders = [c for c in chosen if unit_facts(c.unit.text) & set(needed)]
+        if holders and rarest is not None and not any(rarest in c.terms for c in holders):
+            out["fact_apart"] += float(kind_proba.get(kind, 0.0))
     top = list(hits[:TOP_HITS])
     first = top[0] if top else None
     if first and first.dense_rank and first.bm25_rank:

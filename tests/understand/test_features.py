@@ -110,3 +110,36 @@ def test_a_number_the_question_names_and_the_evidence_lacks(lang: str) -> None:
         selection, hits, weights = _selection(lang, text, question, [0.9, 0.8], bm25=1)
         f = answerability_features(question, lang, hits, selection, weights, {"date": 0.9})
         assert f["number_missing"] == expected, question
+
+
+# (lang, evidence, a date question about what the evidence dates, one about something it does not)
+APART = [
+    (
+        "en",
+        "The first call closed on 6.5.2022.",
+        "When did the first call close?",
+        "When did the harbourmaster retire?",
+    ),
+    (
+        "fi",
+        "Ensimmäinen haku päättyi 6.5.2022.",
+        "Milloin ensimmäinen haku päättyi?",
+        "Milloin satamakapteeni jäi eläkkeelle?",
+    ),
+    (
+        "sv",
+        "Den första ansökan stängde 6.5.2022.",
+        "När stängde den första ansökan?",
+        "När gick hamnkaptenen i pension?",
+    ),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "bound", "apart"), APART)
+def test_a_fact_of_the_asked_sort_about_something_else(lang, text, bound, apart) -> None:
+    """The evidence holds a date, but not the question's rarest term: the date is another's."""
+    for question, expected in ((bound, 0.0), (apart, 0.7)):
+        selection, hits, weights = _selection(lang, text, question, [0.8], bm25=1)
+        f = answerability_features(question, lang, hits, selection, weights, {"date": 0.7})
+        assert f["fact_missing"] == 0.0
+        assert f["fact_apart"] == pytest.approx(expected), question
