@@ -60,13 +60,18 @@ FEATURES: tuple[str, ...] = (
 )
 
 # Unit texts whose facts are kept: the same units come up question after question, and a text's
-# facts (regular expressions, no language) never change. Bounded like the terms cache.
+# facts never change while the packs in use stay the same. Bounded like the terms cache.
 FACTS_CACHE_TEXTS = 16384
 
 
-@lru_cache(maxsize=FACTS_CACHE_TEXTS)
 def unit_facts(text: str) -> frozenset[str]:
-    """facts_in(text), remembered for the unit texts seen last."""
+    """facts_in(text), remembered for the unit texts seen last (per set of packs, whose number
+    words count as facts)."""
+    return _unit_facts(text, packs.active())
+
+
+@lru_cache(maxsize=FACTS_CACHE_TEXTS)
+def _unit_facts(text: str, pack_set: packs.PackSet) -> frozenset[str]:
     return facts_in(text)
 
 

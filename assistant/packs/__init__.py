@@ -229,6 +229,12 @@ class SentenceWords(_Strict):
     lead_ins: list[_Phrase] = []  # "... as follows." announces a list: kept with what follows
 
 
+class FactWords(_Strict):
+    """Whole words that state a fact in evidence (assistant/understand/facts.py)."""
+
+    numbers: list[_Word] = []  # cardinal numbers written out, two and up ("three", "kolme", "tre")
+
+
 class FunctionWords(_Strict):
     """Whole words that carry no topic: left out of a question's content terms."""
 
@@ -259,6 +265,7 @@ class Words(_Strict):
     language: LanguageInfo
     follow_up: FollowUpWords = FollowUpWords()
     function_words: FunctionWords = FunctionWords()
+    facts: FactWords = FactWords()
     sentences: SentenceWords = SentenceWords()
     guard: GuardWords = GuardWords()
     patterns: Patterns = Patterns()
@@ -511,7 +518,7 @@ def digest(packs: dict[str, Pack]) -> str:
 T = TypeVar("T")
 
 
-@dataclass
+@dataclass(eq=False)  # one set is one deployment's: compared and hashed by identity (caches)
 class PackSet:
     """The languages a deployment serves: one complete pack each, plus the default language."""
 

@@ -1,12 +1,13 @@
 """Recognising facts in evidence text: e-mail, phone, date, amount, percentage, web address, name.
 
 The only regular expressions the understanding step keeps: they look at the documents' sentences,
-never at the wording of a question. Which facts a kind of question needs is a table here too.
+never at the wording of a question. Which facts a kind of question needs is a table here too. A
+count written out in words comes from the language packs' number words.
 """
 
 from __future__ import annotations
 
-from assistant import textregex
+from assistant import packs, textregex
 
 # Every repetition is bounded or starts only where a run starts, so each pattern is linear in the
 # text (the wrapper adds a timeout as a fuse).
@@ -52,8 +53,27 @@ KIND_FACTS: dict[str, tuple[str, ...]] = {
 _DIGIT_FACTS = ("email", "url", "phone", "date")
 
 
+def _number_words() -> textregex.Pattern:
+    """A count written out in any served language ("four", "neljä", "fyra"): the packs' number
+    words (words.yaml, facts.numbers). Evidence often writes small counts as words ("the team had
+    four people"), and a count asked for is there as much as when written "4"."""
+
+    def build(ps: packs.PackSet) -> textregex.Pattern:
+        words = sorted(
+            {w for lang in ps.languages for w in ps.words(lang).facts.numbers},
+            key=len,
+            reverse=True,
+        )
+        alternatives = "|".join(textregex.escape(w) for w in words) or "(?!)"
+        return textregex.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", textregex.IGNORECASE)
+
+    return packs.active().derived("facts:numbers", build)
+
+
 def _found(name: str, text: str) -> bool:
     if name == "number":
+        if _number_words().search(text):
+            return True
         for other in _DIGIT_FACTS:
             text = FACTS[other].sub(" ", text)
     return bool(FACTS[name].search(text))

@@ -66,6 +66,8 @@ patterns:
     first: ['\berste']
     second: ['\bzweite']
     last: ['\bletzte']
+facts:
+  numbers: [zwei, drei, vier]
 """
 
 GERMAN_DOCUMENT = """\

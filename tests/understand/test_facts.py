@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from assistant import packs
+from assistant.answer.lead import unit_facts
+from assistant.packs import PACKS_DIR, pack_set
 from assistant.understand.facts import facts_in, numbers_in
+from tests.packs.toy_pack import write_german_pack
 
 CASES: list[tuple[str, str, set[str]]] = [
     ("en", "Call her on 050 326 1620 on weekdays.", {"phone"}),
@@ -20,7 +26,14 @@ CASES: list[tuple[str, str, set[str]]] = [
     ("en", "The city's own share is at least 25 %.", {"percentage", "number"}),
     ("fi", "Kaupungin osuus on vähintään 25 prosenttia.", {"percentage", "number"}),
     ("sv", "Stadens andel är minst 25 procent.", {"percentage", "number"}),
-    ("en", "Six cities have an agreement.", set()),
+    # Counts written out: the packs' number words (words.yaml, facts.numbers), whole words only.
+    ("en", "Six cities have an agreement.", {"number"}),
+    ("fi", "Tiimissä oli neljä henkilöä.", {"number"}),
+    ("fi", "Se on yksi kolmesta painopisteestä.", {"number"}),
+    ("sv", "Teamet hade fyra personer.", {"number"}),
+    ("en", "It is one of the cities; the fourth is not named.", set()),
+    ("fi", "Kolmekymppinen yritys ja yksi kaupunki.", set()),
+    ("sv", "Ett av förbunden, en stad, en treårig plan.", set()),
     ("fi", "Lue lisää osoitteessa https://www.tampere.fi/.", {"url"}),
     ("sv", "Ansökan lämnas i tjänsten EURA.", set()),
     ("en", "Mari Taverne leads the service.", {"name"}),
@@ -46,3 +59,17 @@ def test_facts_in_evidence(lang: str, text: str, facts: set[str]) -> None:
 )
 def test_numbers_in(lang: str, text: str, numbers: set[str]) -> None:
     assert numbers_in(text) == numbers
+
+
+def test_number_words_come_from_the_packs_in_use(tmp_path: Path) -> None:
+    """A fourth pack's number words count as facts while it is served, and the remembered
+    facts of a unit text follow the packs in use."""
+    text = "Das Team hatte vier Personen."
+    assert "number" not in facts_in(text) and "number" not in unit_facts(text)
+    before = packs.active()
+    try:
+        packs.use(pack_set([PACKS_DIR, write_german_pack(tmp_path)]))
+        assert "number" in facts_in(text) and "number" in unit_facts(text)
+    finally:
+        packs.use(before)
+    assert "number" not in unit_facts(text)
