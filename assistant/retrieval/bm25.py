@@ -1,7 +1,9 @@
-"""BM25 over the live chunks, with per-language stemming (PyStemmer) and no stopword list.
+"""BM25 over the live chunks, with per-language stemming (PyStemmer).
 
 bm25s's own tokenizer drops one-character tokens (the "8" of "8 %") and knows only English
-stopwords, so texts are tokenised here and bm25s does the scoring.
+stopwords, so texts are tokenised here and bm25s does the scoring. A query leaves out its
+language's function words (the pack's words.yaml, function_words.stop): one index holds every
+language, so a Swedish "eller" is rare across it and would weigh as much as a topic word.
 """
 
 from __future__ import annotations
@@ -38,6 +40,22 @@ def tokenize(text: str, lang: str) -> list[str]:
     return _stemmer(lang).stemWords(words) if words else []
 
 
+def _stop_stems(lang: str) -> frozenset[str]:
+    """The stems of the language's function and question words ("what", "kuka", "eller")."""
+    return packs.active().derived(
+        f"bm25-stop:{lang}",
+        lambda ps: frozenset(_stemmer(lang).stemWords(list(ps.words(lang).function_words.stop))),
+    )
+
+
+def query_tokens(query: str, lang: str) -> list[str]:
+    """The query's stemmed tokens without its language's function words (all of them when it
+    has nothing else: "who is it?" still searches)."""
+    tokens = tokenize(query, lang)
+    stop = _stop_stems(lang)
+    return [t for t in tokens if t not in stop] or tokens
+
+
 class BM25Index:
     """Immutable: a new index is built for each new manifest and swapped in whole."""
 
@@ -54,7 +72,7 @@ class BM25Index:
         """(chunk position, score) best first; only chunks sharing at least one term."""
         if not self.chunks:
             return []
-        tokens = tokenize(query, lang)
+        tokens = query_tokens(query, lang)
         # Names and numbers are stemmed differently in each language's documents: add their stems
         # under the other languages' stemmers too, so "Niittyniemi" finds every version.
         names = [w.lower() for w in _TOKEN.findall(query) if w[0].isupper() or w[0].isdigit()]
