@@ -11,9 +11,9 @@ from assistant.schema import Chunk
 @pytest.mark.parametrize(
     ("lang", "query", "tokens"),
     [
-        ("en", "What is the agreement about, and who signed it?", ["agreement", "sign"]),
-        ("fi", "Mikä on sopimuksen juridinen luonne?", ["sopimuks", "juridin", "luon"]),
-        ("sv", "Är avtalet bindande eller bara en avsikt?", ["avtal", "bind", "avsik"]),
+        ("en", "Which of the grants would suit our lab?", ["grant", "would", "suit", "lab"]),
+        ("fi", "Kenelle tämä avustus sopisi?", ["avustus", "sopi"]),
+        ("sv", "Är stödet ett bidrag eller bara ett lån?", ["stöd", "bidrag", "lån"]),
         # Nothing but function words: the query still searches with them.
         ("en", "Who is she?", ["who", "is", "she"]),
         ("fi", "Kuka hän on?", ["kuka", "hän", "on"]),
@@ -44,21 +44,21 @@ def _chunk(i: int, lang: str, text: str) -> Chunk:
     [
         (
             "en",
-            "is it binding or only a memorandum?",
+            "is it a grant or only a loan?",
             "It is one or the other, or it is neither, or it is both.",
-            "The parties signed a memorandum.",
+            "The aid is a loan.",
         ),
         (
             "fi",
-            "onko se sitova vai vain aiesopimus?",
+            "onko se avustus vai vain laina?",
             "Se on joko tai, vai onko se vain se, mikä on.",
-            "Asiakirja on aiesopimus.",
+            "Tuki on laina.",
         ),
         (
             "sv",
-            "är det bindande eller bara en avsiktsförklaring?",
-            "Det är det ena eller det andra, eller bara det, eller en till.",
-            "Parterna skrev under en avsiktsförklaring.",
+            "är det ett bidrag eller bara ett lån?",
+            "Det är ett eller det är bara det, eller ett till, eller bara ett.",
+            "Stödet är ett lån.",
         ),
     ],
 )

@@ -28,9 +28,9 @@ CASES: list[tuple[str, str, set[str]]] = [
     ("sv", "Stadens andel är minst 25 procent.", {"percentage", "number"}),
     # Counts written out: the packs' number words (words.yaml, facts.numbers), whole words only.
     ("en", "Six cities have an agreement.", {"number"}),
-    ("fi", "Tiimissä oli neljä henkilöä.", {"number"}),
+    ("fi", "Hankkeessa oli neljä kumppania.", {"number"}),
     ("fi", "Se on yksi kolmesta painopisteestä.", {"number"}),
-    ("sv", "Teamet hade fyra personer.", {"number"}),
+    ("sv", "Projektet hade fyra partner.", {"number"}),
     ("en", "It is one of the cities; the fourth is not named.", set()),
     ("fi", "Kolmekymppinen yritys ja yksi kaupunki.", set()),
     ("sv", "Ett av förbunden, en stad, en treårig plan.", set()),
