@@ -389,7 +389,9 @@ class Assistant:
         qvec, hits = self.retrieve(standalone, answer_lang, context)
         timings["retrieve"] = _ms(t)
         selection = state.answerer.select(standalone, qvec, hits, answer_lang)
-        return Observation(question, standalone, answer_lang, qvec, hits, selection)
+        closest = max(selection.candidates, key=lambda c: c.dense, default=None)
+        evidence_vec = state.vectors.get(closest.unit.key) if closest else None
+        return Observation(question, standalone, answer_lang, qvec, hits, selection, evidence_vec)
 
 
 def _sections(chunks: list[Chunk]) -> Callable[[Chunk], list[Chunk]]:

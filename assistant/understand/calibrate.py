@@ -49,6 +49,7 @@ from assistant.understand.classify import (
 )
 from assistant.understand.exemplars import Exemplars
 from assistant.understand.features import Observation, answerability_features
+from assistant.understand.probe import fit_probe, probe_input
 
 TRAIN_SET = Path(__file__).resolve().parents[2] / "evals" / "questions" / "train.jsonl"
 # Beside the train set: the sealed sets that have had their one run, one file name a line. A
@@ -206,6 +207,11 @@ def _calibrate(
         print(file=sys.stderr)
     ranker.exclude_group = None
     labels = [q.answerable for q in questions]
+    # The probe first: each question's value from a probe fitted without its fold, as serving
+    # meets a question the probe was not fitted on.
+    probe_fit = fit_probe(
+        [probe_input(seen.qvec, seen.evidence_vec) for seen in seen_all], labels, groups
+    )
     rows = [
         answerability_features(
             seen.standalone,
@@ -216,8 +222,11 @@ def _calibrate(
             kind_proba,
             # Measured with the question's own batch left out: as serving meets a new question.
             exemplars.features(seen.qvec, exclude_group=group),
+            float(probe_value),
         )
-        for seen, kind_proba, group in zip(seen_all, kinds, groups, strict=True)
+        for seen, kind_proba, group, probe_value in zip(
+            seen_all, kinds, groups, probe_fit.oof, strict=True
+        )
     ]
     answerability = fit_answerability(rows, labels, rules_refused, groups)
     report = {
@@ -247,6 +256,10 @@ def _calibrate(
             "oof_objective": answerability.oof_objective,
             "oof_with_rules": answerability.oof_with_rules,
         },
+        "probe": {
+            "c": probe_fit.probe.c,
+            "oof_roc_auc_by_c": {str(c): a for c, a in probe_fit.auc_by_c.items()},
+        },
         "lead": {
             "n": lead_fit.n,
             "c": lead_fit.c,
@@ -265,6 +278,7 @@ def _calibrate(
         exemplars=exemplars,
         corpus=tuple(sorted(assistant.records.load_manifest().documents)),
         lead=lead_fit.model,
+        probe=probe_fit.probe,
     )
 
 
@@ -409,6 +423,14 @@ def markdown(cal: Calibration) -> str:
             f"{union['false_refusal_rate']:.3f} (the rules alone, as this mode uses them: "
             f"{union['rules_alone_refusal_accuracy']:.3f} and "
             f"{union['rules_alone_false_refusal_rate']:.3f})",
+        ]
+    if probe := r.get("probe"):
+        by_c = ", ".join(f"C={c}: {v:.4f}" for c, v in probe["oof_roc_auc_by_c"].items())
+        lines += [
+            "- answerability probe (logistic over the question's embedding and its element-wise "
+            "product with the closest unit's, assistant/understand/probe.py): out-of-fold ROC AUC "
+            f"by writing batch {by_c} (chosen C={probe['c']:g}); its log-odds is the feature "
+            "`probe`, out of fold while fitting",
         ]
     if lead := r.get("lead"):
         by_c = ", ".join(f"C={c}: {h:.3f}" for c, h in lead["oof_answer_holds_by_c"].items())

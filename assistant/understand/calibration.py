@@ -22,10 +22,11 @@ from assistant.understand.answerability import AnswerabilityModel
 from assistant.understand.classify import QuestionClassifier, embed_queries, fit_classifier
 from assistant.understand.exemplars import Exemplars
 from assistant.understand.features import Observation, answerability_features
+from assistant.understand.probe import Probe
 
 log = logging.getLogger(__name__)
 
-VERSION = 4
+VERSION = 5
 CALIBRATION_DIR = PACKS_DIR / "calibration"
 DECIMALS = 10
 
@@ -59,6 +60,8 @@ class Calibration:
     corpus: tuple[str, ...] = ()
     # Which retrieved unit leads an answer (assistant/answer/lead.py), fitted on the same index.
     lead: LeadModel | None = None
+    # The answerability probe over the question's embedding (probe.py), one of its features.
+    probe: Probe | None = None
 
     def to_dict(self) -> dict:
         return rounded(
@@ -71,6 +74,7 @@ class Calibration:
                 "answerability": self.answerability.to_dict() if self.answerability else None,
                 "exemplars": self.exemplars.to_dict() if self.exemplars else None,
                 "lead": self.lead.to_dict() if self.lead else None,
+                "probe": self.probe.to_dict() if self.probe else None,
                 "report": self.report,
             }
         )
@@ -88,6 +92,7 @@ class Calibration:
         answerability = data.get("answerability")
         exemplars = data.get("exemplars")
         lead = data.get("lead")
+        probe = data.get("probe")
         return cls(
             embedding_model=data["embedding_model"],
             packs_digest=data["packs_digest"],
@@ -97,6 +102,7 @@ class Calibration:
             exemplars=Exemplars.from_dict(exemplars) if exemplars else None,
             corpus=tuple(data.get("corpus", ())),
             lead=LeadModel.from_dict(lead) if lead else None,
+            probe=Probe.from_dict(probe) if probe else None,
         )
 
     @classmethod
@@ -128,6 +134,7 @@ class Understanding:
     exemplars: Exemplars | None = None
     corpus: tuple[str, ...] = ()  # the documents answerability was fitted on (see Calibration)
     lead: LeadModel | None = None  # fitted on the same documents: used only where applies_to
+    probe: Probe | None = None  # the answerability probe (probe.py), fitted with answerability
 
     def applies_to(self, doc_ids: Iterable[str]) -> bool:
         """Whether the calibrated answerability was fitted on an index of exactly these
@@ -150,8 +157,9 @@ class Understanding:
         if self.answerability is None or not decide:
             return Reading(kind, kind_proba, asker, None, None, None)
         exemplar = self.exemplars.features(obs.qvec) if self.exemplars else None
+        probe = self.probe.score(obs.qvec, obs.evidence_vec) if self.probe else None
         features = answerability_features(
-            obs.standalone, obs.lang, obs.hits, obs.selection, weights, kind_proba, exemplar
+            obs.standalone, obs.lang, obs.hits, obs.selection, weights, kind_proba, exemplar, probe
         )
         p = self.answerability.probability(features)
         threshold = self.answerability.threshold_for(with_rules)
@@ -179,6 +187,7 @@ def load_understanding(
             calibration.exemplars,
             calibration.corpus,
             calibration.lead,
+            calibration.probe,
         )
     log.warning(
         "No calibration of %s for these language packs: fitting the classifiers from the packs "

@@ -18,6 +18,7 @@ from assistant.answer.lead import unit_facts
 from assistant.schema import SearchHit
 from assistant.understand.exemplars import EXEMPLAR_FEATURES
 from assistant.understand.facts import KIND_FACTS, numbers_in
+from assistant.understand.probe import PROBE_FEATURE
 
 
 @dataclass
@@ -30,6 +31,8 @@ class Observation:
     qvec: np.ndarray
     hits: list[SearchHit]
     selection: Selection
+    # the unit vector of the candidate closest to the question (None: nothing retrieved)
+    evidence_vec: np.ndarray | None = None
 
 
 # The order is the order of the calibrated coefficients.
@@ -50,6 +53,7 @@ FEATURES: tuple[str, ...] = (
     "content_terms",  # log(1 + number of content terms): very short questions are vague
     "number_missing",  # the question names a number (a year, a sum) that no answer unit holds
     *EXEMPLAR_FEATURES,  # closeness to labelled answerable / unanswerable questions (exemplars.py)
+    PROBE_FEATURE,  # the answerability probe's log-odds over the question's embedding (probe.py)
 )
 
 TOP_HITS = 4
@@ -63,9 +67,10 @@ def answerability_features(
     weights: TermWeights,
     kind_proba: Mapping[str, float],
     exemplar: Mapping[str, float] | None = None,
+    probe: float | None = None,
 ) -> dict[str, float]:
     """One value per name in FEATURES (missing evidence gives the values of 'nothing found';
-    no exemplars, as before calibration, give zeros for theirs)."""
+    no exemplars or probe, as before calibration, give zeros for theirs)."""
     qterms = selection.question_terms or weights.content(question, lang)
     qtotal = sum(qterms.values()) or 1.0
     cands = selection.candidates
@@ -115,6 +120,7 @@ def answerability_features(
     )
     for name in EXEMPLAR_FEATURES:
         out[name] = float(exemplar[name]) if exemplar else 0.0
+    out[PROBE_FEATURE] = float(probe) if probe is not None else 0.0
     return {name: float(out[name]) for name in FEATURES}
 
 

@@ -92,14 +92,16 @@ def _rows(seed: int, n: int = 80):
 
 
 def test_fit_is_deterministic_and_separates_a_learnable_signal() -> None:
-    rows, labels = _rows(0)
+    # About eight rows per feature: with 80 rows the noise features' fit moved the objective
+    # by 0.1 from one seed to the next (0.75-0.94).
+    rows, labels = _rows(0, n=160)
     first, second = fit_answerability(rows, labels), fit_answerability(rows, labels)
     assert first.model.to_dict() == second.model.to_dict()
     assert first.oof_objective > 0.8
     assert np.mean(first.cv_roc_auc) > 0.9
     weights = dict(zip(first.model.features, first.model.coef, strict=True))
     assert weights["dense_best"] > 0 and weights["coverage_evidence"] > 0
-    assert first.n == 80 and first.n_unanswerable == labels.count(False)
+    assert first.n == 160 and first.n_unanswerable == labels.count(False)
 
 
 def test_model_round_trips_and_refuses_below_its_threshold() -> None:

@@ -1,0 +1,113 @@
+"""The answerability probe: its input, a fit whose training values are out of fold, a file round
+trip that scores exactly as fitting did, and the committed probe read at serving in en, fi and sv.
+Questions written for this test (not from dev or sealed)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from assistant.understand.probe import PROBE_FEATURE, Probe, fit_probe, probe_input
+
+
+def test_input_is_the_question_then_its_product_with_the_evidence() -> None:
+    q = np.array([0.6, 0.8, 0.0])
+    e = np.array([1.0, 0.5, 2.0])
+    assert probe_input(q, e).tolist() == pytest.approx([0.6, 0.8, 0.0, 0.6, 0.4, 0.0])
+    # nothing retrieved: the product part is zeros, the question part stays
+    assert probe_input(q, None).tolist() == pytest.approx([0.6, 0.8, 0.0, 0.0, 0.0, 0.0])
+
+
+def _synthetic(rng: np.random.Generator, n: int):
+    """Questions whose answerability shows in the product part only: q and e agree on dim 0."""
+    q = rng.normal(size=(n, 4))
+    e = rng.normal(size=(n, 4))
+    return q, e, q[:, 0] * e[:, 0] > 0
+
+
+def test_a_signal_in_the_product_is_learned_and_kept_on_new_questions() -> None:
+    rng = np.random.default_rng(0)
+    q, e, y = _synthetic(rng, 400)
+    x = [probe_input(a, b) for a, b in zip(q, e, strict=True)]
+    fit = fit_probe(x, y, [f"batch-{i % 20}" for i in range(len(y))])
+    assert roc_auc_score(y, fit.oof) > 0.9
+    new_q, new_e, new_y = _synthetic(rng, 200)
+    scores = [fit.probe.score(a, b) for a, b in zip(new_q, new_e, strict=True)]
+    assert roc_auc_score(new_y, scores) > 0.9
+
+
+def test_training_values_are_out_of_fold_by_writing_batch() -> None:
+    """Each batch has its own direction and label: a model that saw the batch would score it
+    right, one fitted without it cannot, so out-of-fold values show no skill."""
+    rng = np.random.default_rng(1)
+    groups, questions, y = [], [], []
+    for g in range(30):
+        direction = rng.normal(size=60)  # more dimensions than batches: separable in sample
+        label = bool(g % 2)
+        for _ in range(10):
+            questions.append(direction + 0.05 * rng.normal(size=60))
+            y.append(label)
+            groups.append(f"batch-{g}")
+    fit = fit_probe([probe_input(q, None) for q in questions], np.array(y), groups)
+    in_sample = [fit.probe.score(q, None) for q in questions]
+    assert roc_auc_score(y, in_sample) > 0.95
+    assert roc_auc_score(y, fit.oof) < 0.75
+
+
+def test_round_trip_scores_exactly_as_fitted() -> None:
+    rng = np.random.default_rng(2)
+    q, e, y = _synthetic(rng, 200)
+    x = [probe_input(a, b) for a, b in zip(q, e, strict=True)]
+    probe = fit_probe(x, y, [f"b{i % 10}" for i in range(len(y))]).probe
+    again = Probe.from_dict(probe.to_dict())
+    new_q, new_e = rng.normal(size=4), rng.normal(size=4)
+    assert again.score(new_q, new_e) == probe.score(new_q, new_e)
+    assert again.c == probe.c
+
+
+# One on-topic question the documents answer, and one everyday question, per language.
+PAIRS = [
+    (
+        "en",
+        "What are the main themes the Tampere ecosystem deal with the state focuses on?",
+        "Which bakery in Tampere sells the best cinnamon buns on a Sunday?",
+    ),
+    (
+        "fi",
+        "Mitkä ovat Tampereen ja valtion ekosysteemisopimuksen päateemat?",
+        "Mistä tamperelaisesta leipomosta saa parhaat korvapuustit sunnuntaina?",
+    ),
+    (
+        "sv",
+        "Vilka huvudteman har Tammerfors ekosystemavtal med staten?",
+        "Vilket bageri i Tammerfors har de bästa kanelbullarna på söndagar?",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def calibrated(shipped_settings):
+    from assistant.pipeline import Assistant
+
+    assistant = Assistant.from_settings(shipped_settings)
+    assistant.warm_up()
+    assert assistant.understanding is not None and assistant.understanding.probe is not None
+    return assistant
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("lang", "on_topic", "everyday"), PAIRS)
+def test_the_committed_probe_reads_each_language(calibrated, lang, on_topic, everyday) -> None:
+    understanding = calibrated.understanding
+    readings = {}
+    for text in (on_topic, everyday):
+        obs = calibrated.observe(text)
+        assert obs.lang == lang and obs.evidence_vec is not None
+        reading = understanding.read(obs, calibrated._state.weights)
+        assert reading.features is not None
+        # serving feeds the probe the question and its closest unit, as calibrate fitted it
+        expected = understanding.probe.score(obs.qvec, obs.evidence_vec)
+        assert reading.features[PROBE_FEATURE] == pytest.approx(expected)
+        readings[text] = reading.features[PROBE_FEATURE]
+    assert readings[on_topic] > readings[everyday]
