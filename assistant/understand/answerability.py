@@ -182,6 +182,19 @@ def fit_answerability(
         return _fit(rows, answerable, refused_by_rules, groups)
 
 
+def batch_folds(groups: Sequence[str] | None):
+    """The splitter of every out-of-fold figure fitted on the training questions (stratified, at
+    most FOLDS, fixed seed). A question's writing batch (its translations, its contrast twin, the
+    same writer's templates) falls in one fold: otherwise the out-of-fold probabilities, and the
+    threshold chosen on them, are those of questions whose siblings were fitted on."""
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+
+    if groups is None:
+        return StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
+    folds = min(FOLDS, len(set(groups)))
+    return StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=SEED)
+
+
 def _fit(
     rows: Sequence[Mapping[str, float]],
     answerable: Sequence[bool],
@@ -189,12 +202,7 @@ def _fit(
     groups: Sequence[str] | None,
 ) -> AnswerabilityFit:
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import (
-        StratifiedGroupKFold,
-        StratifiedKFold,
-        cross_val_predict,
-        cross_val_score,
-    )
+    from sklearn.model_selection import cross_val_predict, cross_val_score
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
@@ -204,14 +212,7 @@ def _fit(
     def pipeline():
         return make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=10000, tol=1e-8))
 
-    # A question's writing batch (its translations, its contrast twin, the same writer's
-    # templates) falls in one fold: otherwise the out-of-fold probabilities, and the threshold
-    # chosen on them, are those of questions whose siblings were fitted on.
-    if groups is None:
-        cv = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
-    else:
-        folds = min(FOLDS, len(set(groups)))
-        cv = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=SEED)
+    cv = batch_folds(groups)
     g = None if groups is None else np.asarray(groups)
     accuracy = cross_val_score(pipeline(), x, y, groups=g, cv=cv, scoring="accuracy")
     auc = cross_val_score(pipeline(), x, y, groups=g, cv=cv, scoring="roc_auc")

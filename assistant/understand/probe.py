@@ -23,8 +23,6 @@ import numpy as np
 PROBE_FEATURE = "probe"
 # Regularisation strengths tried; the one with the best out-of-fold ROC AUC is kept.
 C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)
-FOLDS = 5
-SEED = 0
 
 
 def probe_input(qvec: np.ndarray, evidence_vec: np.ndarray | None) -> np.ndarray:
@@ -47,8 +45,11 @@ class Probe:
 
     def score(self, qvec: np.ndarray, evidence_vec: np.ndarray | None) -> float:
         """Log-odds that the question is answerable from the documents."""
-        x = (probe_input(qvec, evidence_vec) - self.mean) / self.scale
-        return float(x @ self.weights + self.intercept)
+        return float(self.scores(probe_input(qvec, evidence_vec)))
+
+    def scores(self, x: np.ndarray) -> np.ndarray:
+        """Log-odds for `probe_input` rows (one row or a matrix of them)."""
+        return ((x - self.mean) / self.scale) @ self.weights + self.intercept
 
     def to_dict(self) -> dict:
         return {
@@ -79,14 +80,6 @@ class ProbeFit:
     auc_by_c: dict[float, float]
 
 
-def _folds(answerable: np.ndarray, groups: np.ndarray):
-    from sklearn.model_selection import StratifiedGroupKFold
-
-    folds = min(FOLDS, len(set(groups.tolist())))
-    cv = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=SEED)
-    return list(cv.split(np.zeros(len(answerable)), answerable, groups))
-
-
 def _fit_one(x: np.ndarray, y: np.ndarray, c: float) -> Probe:
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
@@ -102,27 +95,27 @@ def _fit_one(x: np.ndarray, y: np.ndarray, c: float) -> Probe:
     )
 
 
-def _scores(probe: Probe, x: np.ndarray) -> np.ndarray:
-    return ((x - probe.mean) / probe.scale) @ probe.weights + probe.intercept
-
-
 def fit_probe(
     inputs: Sequence[np.ndarray], answerable: Sequence[bool], groups: Sequence[str]
 ) -> ProbeFit:
     """C by out-of-fold ROC AUC (folds by writing batch); the kept C refitted on every question."""
     from sklearn.metrics import roc_auc_score
 
+    # Imported here: answerability imports the feature names, which include this module's.
+    from assistant.understand.answerability import batch_folds
     from assistant.understand.classify import one_blas_thread
 
     x = np.vstack(inputs)
     y = np.asarray(answerable, dtype=bool)
-    folds = _folds(y, np.asarray(groups))
+    # The answerability model's own folds, so a question's probe value and its out-of-fold
+    # probability leave out the same questions.
+    folds = list(batch_folds(groups).split(x, y, np.asarray(groups)))
     with one_blas_thread():
         oof_by_c: dict[float, np.ndarray] = {}
         for c in C_GRID:
             oof = np.zeros(len(y))
             for train, test in folds:
-                oof[test] = _scores(_fit_one(x[train], y[train], c), x[test])
+                oof[test] = _fit_one(x[train], y[train], c).scores(x[test])
             oof_by_c[c] = oof
         auc = {c: float(roc_auc_score(y, oof)) for c, oof in oof_by_c.items()}
         best = max(C_GRID, key=lambda c: (auc[c], -c))
