@@ -257,8 +257,9 @@ def _calibrate(
             "oof_with_rules": answerability.oof_with_rules,
         },
         "probe": {
-            "c": probe_fit.probe.c,
-            "oof_roc_auc_by_c": {str(c): a for c, a in probe_fit.auc_by_c.items()},
+            "alpha": probe_fit.probe.alpha,
+            "hidden": int(probe_fit.probe.output_weights.shape[0]),
+            "oof_roc_auc_by_alpha": {str(a): v for a, v in probe_fit.auc_by_alpha.items()},
         },
         "lead": {
             "n": lead_fit.n,
@@ -425,11 +426,14 @@ def markdown(cal: Calibration) -> str:
             f"{union['rules_alone_false_refusal_rate']:.3f})",
         ]
     if probe := r.get("probe"):
-        by_c = ", ".join(f"C={c}: {v:.4f}" for c, v in probe["oof_roc_auc_by_c"].items())
+        by_alpha = ", ".join(
+            f"alpha={a}: {v:.4f}" for a, v in probe["oof_roc_auc_by_alpha"].items()
+        )
         lines += [
-            "- answerability probe (logistic over the question's embedding and its element-wise "
-            "product with the closest unit's, assistant/understand/probe.py): out-of-fold ROC AUC "
-            f"by writing batch {by_c} (chosen C={probe['c']:g}); its log-odds is the feature "
+            f"- answerability probe (one hidden layer of {probe['hidden']} ReLU units over the "
+            "question's embedding and its element-wise product with the closest unit's, "
+            "assistant/understand/probe.py): out-of-fold ROC AUC by writing batch "
+            f"{by_alpha} (chosen alpha={probe['alpha']:g}); its log-odds is the feature "
             "`probe`, out of fold while fitting",
         ]
     if lead := r.get("lead"):

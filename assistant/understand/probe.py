@@ -1,16 +1,20 @@
-"""A linear read of the question's embedding for answerability: the answerability probe.
+"""A learned read of the question's embedding for answerability: the answerability probe.
 
 The evidence features measure how well the retrieved text matches a question, and the exemplar
 memory how close the question is to a few labelled ones. Neither reads which directions of the
 multilingual embedding carry "asks for a detail the documents lack" (a processing time, a yearly
-spend, a street address) across topics and wordings. A logistic model over the question vector
-and its element-wise product with the closest evidence unit's vector, fitted on the labelled
-training questions by `assistant calibrate`, does; its log-odds is one more answerability feature.
+spend, a street address) across topics and wordings. A small network (one hidden layer of ReLU
+units, a logistic output) over the question vector and its element-wise product with the closest
+evidence unit's vector, fitted on the labelled training questions by `assistant calibrate`, does;
+its log-odds is one more answerability feature.
 
 While fitting, each training question's probe value comes from a model fitted without its fold
 (folds by writing batch), so the answerability weights see what serving sees: a question the
 probe was not fitted on. Measured before it was kept: leaving each of sealed13-27 out in turn
-(docs/EVALUATION.md, "Twenty-eighth sealed set").
+(docs/EVALUATION.md, "Twenty-eighth sealed set"); the hidden layer replaced the logistic model
+after the same test over sealed13-29 ("Thirtieth sealed set"): out of fold ROC AUC 0.946 ->
+0.970, and on on-topic questions the documents do not answer against answerable ones 0.907 ->
+0.948.
 """
 
 from __future__ import annotations
@@ -21,8 +25,11 @@ from dataclasses import dataclass
 import numpy as np
 
 PROBE_FEATURE = "probe"
-# Regularisation strengths tried; the one with the best out-of-fold ROC AUC is kept.
-C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)
+# Hidden units: 16 read 0.963 out of fold, 32 0.969, 64 0.970, 128 0.970 (docs/EVALUATION.md).
+HIDDEN = 64
+# L2 penalties tried; the one with the best out-of-fold ROC AUC is kept.
+ALPHA_GRID = (0.3, 1.0, 3.0)
+SEED = 0
 
 
 def probe_input(qvec: np.ndarray, evidence_vec: np.ndarray | None) -> np.ndarray:
@@ -35,13 +42,15 @@ def probe_input(qvec: np.ndarray, evidence_vec: np.ndarray | None) -> np.ndarray
 
 @dataclass(frozen=True)
 class Probe:
-    """Standardisation and logistic weights over `probe_input`."""
+    """Standardisation, one hidden ReLU layer and a logistic output over `probe_input`."""
 
     mean: np.ndarray
     scale: np.ndarray
-    weights: np.ndarray
-    intercept: float
-    c: float
+    hidden_weights: np.ndarray  # inputs x HIDDEN
+    hidden_bias: np.ndarray
+    output_weights: np.ndarray  # HIDDEN
+    output_bias: float
+    alpha: float
 
     def score(self, qvec: np.ndarray, evidence_vec: np.ndarray | None) -> float:
         """Log-odds that the question is answerable from the documents."""
@@ -49,17 +58,21 @@ class Probe:
 
     def scores(self, x: np.ndarray) -> np.ndarray:
         """Log-odds for `probe_input` rows (one row or a matrix of them)."""
-        return ((x - self.mean) / self.scale) @ self.weights + self.intercept
+        z = (x - self.mean) / self.scale
+        hidden = np.maximum(z @ self.hidden_weights + self.hidden_bias, 0.0)
+        return hidden @ self.output_weights + self.output_bias
 
     def to_dict(self) -> dict:
         return {
-            "c": self.c,
-            "intercept": self.intercept,
+            "alpha": self.alpha,
+            "output_bias": self.output_bias,
             # Plain numbers, not encoded bytes: the calibration test compares them within a
             # tolerance, as another machine's float arithmetic moves the last digits.
             "mean": self.mean.tolist(),
             "scale": self.scale.tolist(),
-            "weights": self.weights.tolist(),
+            "hidden_weights": self.hidden_weights.tolist(),
+            "hidden_bias": self.hidden_bias.tolist(),
+            "output_weights": self.output_weights.tolist(),
         }
 
     @classmethod
@@ -67,9 +80,11 @@ class Probe:
         return cls(
             mean=np.asarray(data["mean"], dtype=np.float64),
             scale=np.asarray(data["scale"], dtype=np.float64),
-            weights=np.asarray(data["weights"], dtype=np.float64),
-            intercept=float(data["intercept"]),
-            c=float(data["c"]),
+            hidden_weights=np.asarray(data["hidden_weights"], dtype=np.float64),
+            hidden_bias=np.asarray(data["hidden_bias"], dtype=np.float64),
+            output_weights=np.asarray(data["output_weights"], dtype=np.float64),
+            output_bias=float(data["output_bias"]),
+            alpha=float(data["alpha"]),
         )
 
 
@@ -77,28 +92,44 @@ class Probe:
 class ProbeFit:
     probe: Probe
     oof: np.ndarray  # each training question's score from a model fitted without its fold
-    auc_by_c: dict[float, float]
+    auc_by_alpha: dict[float, float]
 
 
-def _fit_one(x: np.ndarray, y: np.ndarray, c: float) -> Probe:
-    from sklearn.linear_model import LogisticRegression
+def _fit_one(x: np.ndarray, y: np.ndarray, alpha: float) -> Probe:
+    """Adam with early stopping on a fixed-seed tenth of the rows: deterministic on one CPU."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
     from sklearn.preprocessing import StandardScaler
 
     scaler = StandardScaler().fit(x)
-    model = LogisticRegression(C=c, max_iter=10000, tol=1e-8).fit(scaler.transform(x), y)
+    model = MLPClassifier(
+        hidden_layer_sizes=(HIDDEN,),
+        alpha=alpha,
+        max_iter=300,
+        early_stopping=True,
+        random_state=SEED,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(scaler.transform(x), y)
     return Probe(
         mean=scaler.mean_.astype(np.float64),
         scale=scaler.scale_.astype(np.float64),
-        weights=model.coef_[0].astype(np.float64),
-        intercept=float(model.intercept_[0]),
-        c=c,
+        hidden_weights=model.coefs_[0].astype(np.float64),
+        hidden_bias=model.intercepts_[0].astype(np.float64),
+        output_weights=model.coefs_[1][:, 0].astype(np.float64),
+        output_bias=float(model.intercepts_[1][0]),
+        alpha=alpha,
     )
 
 
 def fit_probe(
     inputs: Sequence[np.ndarray], answerable: Sequence[bool], groups: Sequence[str]
 ) -> ProbeFit:
-    """C by out-of-fold ROC AUC (folds by writing batch); the kept C refitted on every question."""
+    """The penalty by out-of-fold ROC AUC (folds by writing batch); the kept one refitted on every
+    question."""
     from sklearn.metrics import roc_auc_score
 
     # Imported here: answerability imports the feature names, which include this module's.
@@ -111,13 +142,14 @@ def fit_probe(
     # probability leave out the same questions.
     folds = list(batch_folds(groups).split(x, y, np.asarray(groups)))
     with one_blas_thread():
-        oof_by_c: dict[float, np.ndarray] = {}
-        for c in C_GRID:
+        oof_by_alpha: dict[float, np.ndarray] = {}
+        for alpha in ALPHA_GRID:
             oof = np.zeros(len(y))
             for train, test in folds:
-                oof[test] = _fit_one(x[train], y[train], c).scores(x[test])
-            oof_by_c[c] = oof
-        auc = {c: float(roc_auc_score(y, oof)) for c, oof in oof_by_c.items()}
-        best = max(C_GRID, key=lambda c: (auc[c], -c))
+                oof[test] = _fit_one(x[train], y[train], alpha).scores(x[test])
+            oof_by_alpha[alpha] = oof
+        auc = {a: float(roc_auc_score(y, oof)) for a, oof in oof_by_alpha.items()}
+        # ties go to the stronger penalty
+        best = max(ALPHA_GRID, key=lambda a: (auc[a], a))
         probe = _fit_one(x, y, best)
-    return ProbeFit(probe, oof_by_c[best], auc)
+    return ProbeFit(probe, oof_by_alpha[best], auc)
