@@ -402,7 +402,8 @@ def markdown(cal: Calibration) -> str:
     assert model is not None
     lines += [
         "",
-        f"Answerability (logistic regression on {len(model.features)} standardised features, "
+        f"Answerability ({model.trees.feature.shape[0]} boosted trees of depth {model.trees.depth} "
+        f"over {len(model.features)} features, "
         f"train.jsonl and the retired sealed sets: {a['n']} questions, "
         f"{a['n_unanswerable']} unanswerable):",
         "",
@@ -448,12 +449,11 @@ def markdown(cal: Calibration) -> str:
         ]
     lines += [
         "",
-        "| feature | coefficient (standardised) |",
+        "| feature | share of the trees' split gain |",
         "|---|---|",
     ]
-    pairs = zip(model.features, model.coef, strict=True)
-    for name, coef in sorted(pairs, key=lambda x: -abs(x[1])):
-        lines.append(f"| {name} | {coef:+.3f} |")
+    for name, share in sorted(model.importance().items(), key=lambda x: -x[1]):
+        lines.append(f"| {name} | {share:.3f} |")
     return "\n".join(lines)
 
 

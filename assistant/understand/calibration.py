@@ -26,7 +26,7 @@ from assistant.understand.probe import Probe
 
 log = logging.getLogger(__name__)
 
-VERSION = 6
+VERSION = 7
 CALIBRATION_DIR = PACKS_DIR / "calibration"
 DECIMALS = 10
 
