@@ -291,33 +291,36 @@ def batch_folds(groups: Sequence[str] | None):
     return StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=SEED)
 
 
+def estimator():
+    """The unfitted trees (fixed settings, no early stopping: deterministic)."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    return HistGradientBoostingClassifier(
+        max_depth=DEPTH,
+        learning_rate=LEARNING_RATE,
+        max_iter=ROUNDS,
+        l2_regularization=L2,
+        early_stopping=False,
+        random_state=SEED,
+    )
+
+
 def _fit(
     rows: Sequence[Mapping[str, float]],
     answerable: Sequence[bool],
     refused_by_rules: Sequence[bool] | None,
     groups: Sequence[str] | None,
 ) -> AnswerabilityFit:
-    from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.model_selection import cross_val_predict, cross_val_score
 
     x = np.vstack([as_row(r) for r in rows])
     y = np.asarray(answerable, dtype=bool)
 
-    def pipeline():
-        return HistGradientBoostingClassifier(
-            max_depth=DEPTH,
-            learning_rate=LEARNING_RATE,
-            max_iter=ROUNDS,
-            l2_regularization=L2,
-            early_stopping=False,
-            random_state=SEED,
-        )
-
     cv = batch_folds(groups)
     g = None if groups is None else np.asarray(groups)
-    accuracy = cross_val_score(pipeline(), x, y, groups=g, cv=cv, scoring="accuracy")
-    auc = cross_val_score(pipeline(), x, y, groups=g, cv=cv, scoring="roc_auc")
-    oof = cross_val_predict(pipeline(), x, y, groups=g, cv=cv, method="predict_proba")[:, 1]
+    accuracy = cross_val_score(estimator(), x, y, groups=g, cv=cv, scoring="accuracy")
+    auc = cross_val_score(estimator(), x, y, groups=g, cv=cv, scoring="roc_auc")
+    oof = cross_val_predict(estimator(), x, y, groups=g, cv=cv, method="predict_proba")[:, 1]
     threshold = bagged_threshold(oof, y)
     refused = oof < threshold
     with_rules, oof_with_rules = None, None
@@ -332,7 +335,7 @@ def _fit(
             "rules_alone_refusal_accuracy": float(rules[~y].mean()),
             "rules_alone_false_refusal_rate": float(rules[y].mean()),
         }
-    fitted = pipeline().fit(x, y)
+    fitted = estimator().fit(x, y)
     model = AnswerabilityModel(
         features=FEATURES,
         trees=Trees.from_sklearn(fitted),

@@ -118,20 +118,12 @@ def test_model_round_trips_and_refuses_below_its_threshold() -> None:
 def test_stored_trees_predict_what_scikit_learn_predicts() -> None:
     """Serving walks the stored trees in numpy: its probabilities are the fitted estimator's,
     including a row outside the training range and one on a split threshold."""
-    from sklearn.ensemble import HistGradientBoostingClassifier
-
-    from assistant.understand.answerability import DEPTH, L2, LEARNING_RATE, ROUNDS, Trees
+    from assistant.understand.answerability import DEPTH, ROUNDS, Trees, estimator
     from assistant.understand.features import as_row
 
     rows, labels = _rows(4, n=200)
     x = np.vstack([as_row(r) for r in rows])
-    fitted = HistGradientBoostingClassifier(
-        max_depth=DEPTH,
-        learning_rate=LEARNING_RATE,
-        max_iter=ROUNDS,
-        l2_regularization=L2,
-        early_stopping=False,
-    ).fit(x, labels)
+    fitted = estimator().fit(x, labels)
     model = fit_answerability(rows, labels).model
     trees = Trees.from_sklearn(fitted)
     assert trees.depth <= DEPTH and trees.feature.shape[0] == ROUNDS
