@@ -7,14 +7,13 @@ everything score 1 - FALSE_REFUSAL_COST and 0. Not min(refusal accuracy, 1 - fal
 on-topic questions the documents do not answer are barely separable by these features, and that
 objective bought each of them with about one false refusal (train: false-refusal rate 0.25).
 
-Why trees and not the logistic regression of sessions 13-29: a feature's meaning depends on the
-others (a weak dense match is fine when the exemplars call the question answerable; a number the
-evidence lacks matters only when the probe is unsure), which one weight per feature cannot say.
-Shallow trees (depth 2: pairs of features) added up by scikit-learn's
-HistGradientBoostingClassifier can. Each of the eighteen retired blind sets sealed13-30 left out in
-turn: refusal 0.824 -> 0.842 at false refusals 0.028 -> 0.028 (docs/EVALUATION.md, "Thirty-first
-sealed set"). Every fitted parameter, the trees included, lives in the calibration file; serving
-walks them in numpy.
+Why trees and not the logistic regression of sessions 13-28: a feature can matter only beside
+another (a weak dense match is fine when the exemplars call the question answerable), which one
+weight per feature cannot say. Shallow trees (depth 2: pairs of features) added up by
+scikit-learn's HistGradientBoostingClassifier can. Each of the eighteen retired blind sets
+sealed13-30 left out in turn: refusal 0.824 -> 0.842 at false refusals 0.028 -> 0.028
+(docs/EVALUATION.md, "Thirty-first sealed set"). Every fitted parameter, the trees included,
+lives in the calibration file; serving walks them in numpy.
 """
 
 from __future__ import annotations
