@@ -487,9 +487,7 @@ class ExtractiveAnswerer:
         candidates, qterms = self.candidates(question, qvec, hits, lang)
         kinds = self.lead.kind_proba(qvec) if self.lead is not None else {}
         if self.lead is not None:
-            candidates = self.lead.rerank(
-                candidates, kinds, lang, qterms, _terms, _defines, qvec, self.vectors.similarity
-            )
+            candidates = self.lead.rerank(candidates, kinds, lang, qterms, _terms, _defines, qvec)
         selection = Selection(candidates=candidates, question_terms=qterms)
         if not candidates:
             return selection
