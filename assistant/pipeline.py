@@ -164,7 +164,10 @@ class Assistant:
             log.warning("The lead ranking was fitted on other features: run `assistant calibrate`")
             return None
         return LeadRanker(
-            understanding.lead, understanding.classifier.kind_proba, understanding.exemplars
+            understanding.lead,
+            understanding.classifier.kind_proba,
+            understanding.exemplars,
+            adapter=understanding.adapter,
         )
 
     def _swap(self, state: IndexState) -> None:

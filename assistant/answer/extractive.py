@@ -487,7 +487,9 @@ class ExtractiveAnswerer:
         candidates, qterms = self.candidates(question, qvec, hits, lang)
         kinds = self.lead.kind_proba(qvec) if self.lead is not None else {}
         if self.lead is not None:
-            candidates = self.lead.rerank(candidates, kinds, lang, qterms, _terms, _defines, qvec)
+            candidates = self.lead.rerank(
+                candidates, kinds, lang, qterms, _terms, _defines, qvec, self.vectors.similarity
+            )
         selection = Selection(candidates=candidates, question_terms=qterms)
         if not candidates:
             return selection

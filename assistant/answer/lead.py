@@ -7,9 +7,10 @@ was). The units just below it usually hold the answer. This reranks the best `to
 a linear score over features the hand-set score does not use, above all whether a unit holds the
 kind of fact the question's kind asks for (a date for "when", a name or phone for "who", a web
 address for "where do I apply", a list for "which ones"), weighted by the kind classifier's
-probabilities. The weights are fitted pairwise (a unit holding more of a question's key facts
-against one holding fewer, logistic loss) with C chosen by the grouped out-of-fold share of
-answers holding every key fact.
+probabilities, and which unit is nearest the question mapped by the fitted query adapter
+(understand/adapter.py: askers' words towards the documents' words). The weights are fitted
+pairwise (a unit holding more of a question's key facts against one holding fewer, logistic
+loss) with C chosen by the grouped out-of-fold share of answers holding every key fact.
 
 No language knowledge here: terms come from the packs' stemmers and stop words, facts from the
 fact patterns, kinds from the packs' labelled examples.
@@ -26,6 +27,7 @@ import numpy as np
 
 from assistant import packs
 from assistant.answer.analysis import META
+from assistant.understand.adapter import QueryAdapter
 from assistant.understand.exemplars import Exemplars
 from assistant.understand.facts import KIND_FACTS, facts_in
 
@@ -57,6 +59,8 @@ FEATURES: tuple[str, ...] = (
     "kind_definition",  # P(definition) if it defines the question's subject
     "memory_vote",  # how much the closest train questions were answered by this unit
     "memory_similarity",  # similarity of the closest train question it answered (0: none)
+    "adapted_gap",  # similarity to the adapted question minus the best one's (0: no adapter)
+    "adapted_rank",  # its place by adapted similarity, / top_k (0: no adapter)
 )
 
 # Unit texts whose facts are kept: the same units come up question after question, and a text's
@@ -94,9 +98,11 @@ def features(
     terms: Terms,
     defines: Defines,
     votes: dict[str, tuple[float, float]] | None = None,
+    adapted: Sequence[float] | None = None,
 ) -> np.ndarray:
     """One row of FEATURES per candidate (the hand-set ranking's best `len(cands)`); `votes`
-    are Exemplars.votes for the question (none: no memory)."""
+    are Exemplars.votes for the question (none: no memory), `adapted` each candidate's
+    similarity to the adapted question (understand/adapter.py; none: no adapter)."""
     votes = votes or {}
     if not cands:
         return np.zeros((0, len(FEATURES)))
@@ -106,6 +112,7 @@ def features(
     best_dense = max(c.dense for c in cands)
     best_cov = max(c.coverage for c in cands)
     by_dense = {id(c): i for i, c in enumerate(sorted(cands, key=lambda c: -c.dense))}
+    adapted_gap, adapted_rank = _adapted(adapted, k)
     rows = []
     for i, c in enumerate(cands):
         chunk, unit = c.hit.chunk, c.unit
@@ -136,9 +143,21 @@ def features(
                 kinds.get("procedure", 0.0) * float("url" in facts),
                 kinds.get("definition", 0.0) * float(is_definition),
                 *votes.get(unit.key, (0.0, 0.0)),
+                adapted_gap[i],
+                adapted_rank[i],
             ]
         )
     return np.asarray(rows, dtype=np.float64)
+
+
+def _adapted(adapted: Sequence[float] | None, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per candidate, its adapted similarity minus the best one's and its place by it, / k."""
+    if adapted is None:
+        return np.zeros(k), np.zeros(k)
+    sims = np.asarray(adapted, dtype=np.float64)
+    place = np.empty(k)
+    place[np.argsort(-sims, kind="stable")] = np.arange(k) / k
+    return sims - sims.max(), place
 
 
 def top_units(cands: Sequence, k: int = TOP_K) -> list:
@@ -193,6 +212,7 @@ class LeadRanker:
         kind_proba: Callable[[np.ndarray], dict[str, float]],
         exemplars: Exemplars | None = None,
         exclude_group: str | None = None,
+        adapter: QueryAdapter | None = None,
     ):
         if model.features != FEATURES:
             raise ValueError("the lead model was fitted on other features: run assistant calibrate")
@@ -200,6 +220,7 @@ class LeadRanker:
         self.kind_proba = kind_proba
         self.exemplars = exemplars
         self.exclude_group = exclude_group
+        self.adapter = adapter
 
     def rerank(
         self,
@@ -210,17 +231,32 @@ class LeadRanker:
         terms: Terms,
         defines: Defines,
         qvec: np.ndarray,
+        similarity: Callable[[str, np.ndarray], float] | None = None,
     ) -> list:
-        """The candidates with the fitted lead first, the others in their order."""
+        """The candidates with the fitted lead first, the others in their order; `similarity`
+        (unit key, query vector) gives the adapted similarities when there is an adapter."""
         top = top_units(cands, self.model.top_k)
         if len(top) < 2:
             return cands
         votes = self.exemplars.votes(qvec, self.exclude_group) if self.exemplars else None
-        rows = features(top, lang, qterms, kinds, terms, defines, votes)
+        adapted = self.adapted(top, qvec, similarity)
+        rows = features(top, lang, qterms, kinds, terms, defines, votes, adapted)
         lead = top[self.model.choose(rows)]
         if lead is cands[0]:
             return cands
         return [lead, *[c for c in cands if c is not lead]]
+
+    def adapted(
+        self,
+        top: Sequence,
+        qvec: np.ndarray,
+        similarity: Callable[[str, np.ndarray], float] | None,
+    ) -> list[float] | None:
+        """The candidates' similarities to the adapted question, or None without an adapter."""
+        if self.adapter is None or similarity is None:
+            return None
+        adapted = self.adapter.adapt(qvec)
+        return [similarity(c.unit.key, adapted) for c in top]
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,9 @@
 
 1. Embeds every pack example; fits the kind and asker classifiers (C by GroupKFold, grouped by
    template); reports out-of-fold accuracy per language.
-2. Fits the lead ranking (assistant/answer/lead.py): which of the best-scored units leads an
-   answer, on the train questions' key facts, C by grouped out-of-fold lead accuracy.
+2. Fits the query adapter (adapter.py) and the lead ranking (assistant/answer/lead.py): which
+   of the best-scored units leads an answer, on the train questions' key facts, C by grouped
+   out-of-fold share of answers holding them all.
 3. Runs each train.jsonl question through the pipeline's own understanding, retrieval and
    selection (with that ranking), and reports the classifiers' accuracy on the train questions
    that carry labels (labelled by their writer before any fitting).
@@ -22,14 +23,24 @@ import argparse
 import hashlib
 import sys
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from assistant.answer import extractive
-from assistant.answer.lead import FEATURES, LeadFit, LeadModel, LeadRanker, fit_lead, top_units
+from assistant.answer.lead import (
+    FEATURES,
+    FOLDS,
+    LeadFit,
+    LeadModel,
+    LeadRanker,
+    fit_lead,
+    top_units,
+)
 from assistant.answer.lead import features as lead_features
 from assistant.packs import active, digest, load_packs
+from assistant.understand.adapter import QueryAdapter, fit_adapter, targets_from_labels
 from assistant.understand.answerability import (
     FALSE_REFUSAL_COST,
     THRESHOLD_ROUNDS,
@@ -180,8 +191,8 @@ def _calibrate(
     # serving); answerability is then measured on the answers that ranking leads.
     answerer = assistant._state.answerer
     answerer.lead = None
-    lead_fit, exemplars = fit_lead_on(assistant, questions, classifier, progress)
-    ranker = LeadRanker(lead_fit.model, classifier.kind_proba, exemplars)
+    lead_fit, exemplars, adapters = fit_lead_on(assistant, questions, classifier, progress)
+    ranker = LeadRanker(lead_fit.model, classifier.kind_proba, exemplars, adapter=adapters.final)
     answerer.lead = ranker
     groups = [writing_batch(q) for q in questions]
     seen_all, kinds, rules_refused = [], [], []
@@ -192,6 +203,7 @@ def _calibrate(
         # The lead as serving would choose it for a new writer: without this question's batch in
         # the memory of answered questions.
         ranker.exclude_group = groups[i]
+        ranker.adapter = adapters.for_group(groups[i])
         seen = observe(assistant, q.question, list(q.history) or None)
         seen_all.append(seen)
         # What the word rules decide alone, as ANSWER_DECISION=both uses them (rules mode without
@@ -206,6 +218,7 @@ def _calibrate(
     if progress:
         print(file=sys.stderr)
     ranker.exclude_group = None
+    ranker.adapter = adapters.final
     labels = [q.answerable for q in questions]
     # The probe first: each question's value from a probe fitted without its fold, as serving
     # meets a question the probe was not fitted on.
@@ -267,6 +280,11 @@ def _calibrate(
             "oof_answer_holds_by_c": {str(c): h for c, h in lead_fit.hit_by_c.items()},
             "hand_set_answer_holds": lead_fit.baseline_hit,
         },
+        "adapter": {
+            "n": adapters.n,
+            "oof_top1": adapters.oof_top1,
+            "plain_top1": adapters.plain_top1,
+        },
         "train_sha256": training_sha256(train_path),
         "embedder_fingerprint": embedder_fingerprint([s.qvec for s in seen_all]),
     }
@@ -280,6 +298,7 @@ def _calibrate(
         corpus=tuple(sorted(assistant.records.load_manifest().documents)),
         lead=lead_fit.model,
         probe=probe_fit.probe,
+        adapter=adapters.final,
     )
 
 
@@ -298,11 +317,63 @@ def embedder_fingerprint(vectors: list[np.ndarray]) -> str:
     return hashlib.sha256(np.ascontiguousarray(head).tobytes()).hexdigest()[:16]
 
 
+@dataclass(frozen=True)
+class Adapters:
+    """The query adapter fitted on every training question, and one per fold fitted without it:
+    a question's lead features while fitting come from the adapter that never saw its writing
+    batch, as serving meets a new writer's question."""
+
+    final: QueryAdapter
+    by_fold: tuple[QueryAdapter, ...]
+    fold_of: dict[str, int]
+    n: int  # questions it was fitted on (a unit among their best holds a key fact)
+    oof_top1: float  # share of them whose most similar unit, adapted out of fold, holds the most
+    plain_top1: float  # the same share by e5 similarity alone
+
+    def for_group(self, group: str) -> QueryAdapter:
+        return self.by_fold[self.fold_of[group]]
+
+
+def fit_adapters(seen_all, wanted_all, groups_all, vectors, held) -> Adapters:
+    """Fit the query adapter (understand/adapter.py) on the best-scored units of every question
+    with key facts: out of fold by writing batch (FOLDS folds), then on all of them."""
+    names = sorted(set(groups_all))
+    fold_of = {g: n % FOLDS for n, g in enumerate(names)}
+    data = []  # (fold, qvec, unit vectors, targets, labels)
+    for seen, wanted, group in zip(seen_all, wanted_all, groups_all, strict=True):
+        top = [c for c in top_units(seen.selection.candidates) if c.unit.key in vectors]
+        if not wanted or len(top) < 2:
+            continue
+        labels = np.array([held(c.unit.text, wanted) for c in top], dtype=np.float64)
+        targets = targets_from_labels(labels)
+        if targets is not None:
+            units = np.vstack([vectors.get(c.unit.key) for c in top])
+            data.append((fold_of[group], np.asarray(seen.qvec), units, targets, labels))
+
+    def fit(rows: list) -> QueryAdapter:
+        return fit_adapter(
+            np.vstack([r[1] for r in rows]), [r[2] for r in rows], [r[3] for r in rows]
+        )
+
+    by_fold = tuple(fit([r for r in data if r[0] != f]) for f in range(FOLDS))
+    oof = [r[4][int(np.argmax(r[2] @ by_fold[r[0]].adapt(r[1])))] > 0 for r in data]
+    plain = [r[4][int(np.argmax(r[2] @ r[1]))] > 0 for r in data]
+    return Adapters(
+        fit(data),
+        by_fold,
+        fold_of,
+        len(data),
+        float(np.mean(oof)) if data else 0.0,
+        float(np.mean(plain)) if data else 0.0,
+    )
+
+
 def fit_lead_on(
     assistant, questions, classifier: QuestionClassifier, progress: bool
-) -> tuple[LeadFit, Exemplars]:
+) -> tuple[LeadFit, Exemplars, Adapters]:
     """Fit the lead ranking on the train questions that have key facts; also return the
-    exemplar memory (every train question, with the units that hold its key facts).
+    exemplar memory (every train question, with the units that hold its key facts) and the
+    query adapters (`fit_adapters`).
 
     A unit's label is how many of the question's key-fact groups (`must_include`) its own text
     holds, matched as the evaluation matches them. C is chosen by what the user sees: whether
@@ -326,6 +397,7 @@ def fit_lead_on(
         text = normalise(text)
         return sum(any(s in text for s in g) for g in wanted)
 
+    adapters = fit_adapters(seen_all, wanted_all, groups_all, answerer.vectors, held)
     answers = []
     for seen, wanted in zip(seen_all, wanted_all, strict=True):
         shares = {}
@@ -336,11 +408,13 @@ def fit_lead_on(
     exemplars = Exemplars.build(
         [s.qvec for s in seen_all], [q.answerable for q in questions], groups_all, answers
     )
+    vectors = answerer.vectors
     samples, groups, replays = [], [], []
     for seen, wanted, group in zip(seen_all, wanted_all, groups_all, strict=True):
         top = top_units(seen.selection.candidates)
         if not wanted or not top:
             continue
+        adapted = adapters.for_group(group).adapt(seen.qvec)
         rows = lead_features(
             top,
             seen.lang,
@@ -349,6 +423,7 @@ def fit_lead_on(
             extractive._terms,
             extractive._defines,
             exemplars.votes(seen.qvec, exclude_group=group),
+            [vectors.similarity(c.unit.key, adapted) for c in top],
         )
         labels = np.array([held(c.unit.text, wanted) for c in top], dtype=np.float64)
         samples.append((rows, labels))
@@ -362,7 +437,13 @@ def fit_lead_on(
         answerer.lead = (
             None
             if weights is None
-            else LeadRanker(LeadModel(FEATURES, weights), classifier.kind_proba, exemplars, group)
+            else LeadRanker(
+                LeadModel(FEATURES, weights),
+                classifier.kind_proba,
+                exemplars,
+                group,
+                adapters.for_group(group),
+            )
         )
         try:
             chosen = answerer.select(seen.standalone, seen.qvec, seen.hits, seen.lang).chosen
@@ -370,7 +451,7 @@ def fit_lead_on(
             answerer.lead = None
         return float(held(" ".join(c.unit.text for c in chosen), wanted) == len(wanted))
 
-    return fit_lead(samples, groups, outcome=answer_holds), exemplars
+    return fit_lead(samples, groups, outcome=answer_holds), exemplars, adapters
 
 
 def markdown(cal: Calibration) -> str:
@@ -446,6 +527,13 @@ def markdown(cal: Calibration) -> str:
             f"{lead['hand_set_answer_holds']:.3f} of them with the hand-set score leading; "
             f"grouped out-of-fold with the fitted ranking {by_c} "
             f"(chosen C={lead['c']:g})",
+        ]
+    if adapter := r.get("adapter"):
+        lines += [
+            f"- query adapter (assistant/understand/adapter.py, {adapter['n']} train questions "
+            "with a key fact among their best units): its most similar unit holds the most key "
+            f"facts for {adapter['oof_top1']:.3f} of them out of fold by writing batch, against "
+            f"{adapter['plain_top1']:.3f} by e5 similarity alone",
         ]
     lines += [
         "",

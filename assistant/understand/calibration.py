@@ -18,6 +18,7 @@ from pathlib import Path
 from assistant.answer.extractive import TermWeights
 from assistant.answer.lead import LeadModel
 from assistant.packs import PACKS_DIR, Pack, active, digest, load_packs
+from assistant.understand.adapter import QueryAdapter
 from assistant.understand.answerability import AnswerabilityModel
 from assistant.understand.classify import QuestionClassifier, embed_queries, fit_classifier
 from assistant.understand.exemplars import Exemplars
@@ -26,7 +27,7 @@ from assistant.understand.probe import Probe
 
 log = logging.getLogger(__name__)
 
-VERSION = 7
+VERSION = 8
 CALIBRATION_DIR = PACKS_DIR / "calibration"
 DECIMALS = 10
 
@@ -62,6 +63,8 @@ class Calibration:
     lead: LeadModel | None = None
     # The answerability probe over the question's embedding (probe.py), one of its features.
     probe: Probe | None = None
+    # The query adapter (adapter.py), a feature of the lead ranking, fitted with it.
+    adapter: QueryAdapter | None = None
 
     def to_dict(self) -> dict:
         return rounded(
@@ -75,6 +78,7 @@ class Calibration:
                 "exemplars": self.exemplars.to_dict() if self.exemplars else None,
                 "lead": self.lead.to_dict() if self.lead else None,
                 "probe": self.probe.to_dict() if self.probe else None,
+                "adapter": self.adapter.to_dict() if self.adapter else None,
                 "report": self.report,
             }
         )
@@ -93,6 +97,7 @@ class Calibration:
         exemplars = data.get("exemplars")
         lead = data.get("lead")
         probe = data.get("probe")
+        adapter = data.get("adapter")
         return cls(
             embedding_model=data["embedding_model"],
             packs_digest=data["packs_digest"],
@@ -103,6 +108,7 @@ class Calibration:
             corpus=tuple(data.get("corpus", ())),
             lead=LeadModel.from_dict(lead) if lead else None,
             probe=Probe.from_dict(probe) if probe else None,
+            adapter=QueryAdapter.from_dict(adapter) if adapter else None,
         )
 
     @classmethod
@@ -135,6 +141,7 @@ class Understanding:
     corpus: tuple[str, ...] = ()  # the documents answerability was fitted on (see Calibration)
     lead: LeadModel | None = None  # fitted on the same documents: used only where applies_to
     probe: Probe | None = None  # the answerability probe (probe.py), fitted with answerability
+    adapter: QueryAdapter | None = None  # the lead ranking's query adapter (adapter.py)
 
     def applies_to(self, doc_ids: Iterable[str]) -> bool:
         """Whether the calibrated answerability was fitted on an index of exactly these
@@ -188,6 +195,7 @@ def load_understanding(
             calibration.corpus,
             calibration.lead,
             calibration.probe,
+            calibration.adapter,
         )
     log.warning(
         "No calibration of %s for these language packs: fitting the classifiers from the packs "

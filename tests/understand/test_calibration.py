@@ -7,9 +7,11 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pytest
 
 from assistant.packs import digest, load_packs
+from assistant.understand.adapter import QueryAdapter
 from assistant.understand.calibration import Calibration, calibration_path
 from assistant.understand.features import FEATURES
 
@@ -63,6 +65,7 @@ def test_committed_file_is_for_the_shipped_packs_and_features() -> None:
     assert calibration.answerability is not None
     assert calibration.answerability.features == FEATURES
     assert 0.0 < calibration.answerability.threshold < 1.0
+    assert calibration.adapter is not None
 
 
 @pytest.mark.slow
@@ -82,13 +85,40 @@ def test_rerunning_calibrate_reproduces_the_committed_file(shipped_settings, emb
     committed = json.loads(calibration_path(rules.embedder.name).read_text("utf-8"))
     fresh = calibrate(rules, embed=embed_queries(embedder)).to_dict()
     if fresh["report"]["embedder_fingerprint"] == committed["report"]["embedder_fingerprint"]:
-        assert _differences(fresh, committed) == []
+        assert _adapter_differences(fresh, committed) == []
+        assert _differences(_without_adapter(fresh), _without_adapter(committed)) == []
     else:
         # Fitted on a CPU whose e5 kernels round differently (calibrate.embedder_fingerprint):
         # nothing can match to 1e-4, but the same fit must come out of the same inputs.
         assert _same_fit(fresh, committed) == []
     # Fitted without the hand-set off-topic thresholds, the assistant is given back with them.
     assert rules.decide.offtopic_rule is True
+
+
+def _adapter_weights(calibration: dict) -> np.ndarray:
+    return QueryAdapter.from_dict(calibration["adapter"]).weights
+
+
+def _adapter_differences(fresh: dict, committed: dict) -> list[str]:
+    """The adapter's weights are bytes in the file: compared as numbers, with the tolerance."""
+    a, b = _adapter_weights(fresh), _adapter_weights(committed)
+    if a.shape != b.shape:
+        return [f"adapter: shape {a.shape} != {b.shape}"]
+    far = ~np.isclose(a, b, rtol=RELATIVE, atol=TOLERANCE)
+    return [f"adapter: {int(far.sum())} weights beyond the tolerance"] if far.any() else []
+
+
+def _without_adapter(calibration: dict) -> dict:
+    return {k: v for k, v in calibration.items() if k != "adapter"}
+
+
+def test_adapter_weights_are_compared_as_numbers() -> None:
+    weights = np.eye(3, dtype=np.float32)
+    near = {"adapter": QueryAdapter(weights + 1e-6).to_dict()}
+    far = {"adapter": QueryAdapter(weights + 1e-3).to_dict()}
+    same = {"adapter": QueryAdapter(weights).to_dict()}
+    assert _adapter_differences(near, same) == []
+    assert _adapter_differences(far, same) == ["adapter: 9 weights beyond the tolerance"]
 
 
 def _same_fit(fresh: dict, committed: dict) -> list[str]:
@@ -102,6 +132,8 @@ def _same_fit(fresh: dict, committed: dict) -> list[str]:
     f, c = fresh["answerability"], committed["answerability"]
     problems += [] if f["features"] == c["features"] else ["answerability features"]
     problems += [] if fresh["lead"]["features"] == committed["lead"]["features"] else ["lead"]
+    fd, cd = fresh["adapter"]["dim"], committed["adapter"]["dim"]
+    problems += [] if fd == cd else ["adapter dimension"]
     problems += [
         name
         for name in ("threshold", "threshold_with_rules")
@@ -117,6 +149,7 @@ def _same_fit(fresh: dict, committed: dict) -> list[str]:
         ("answerability", "oof_refusal_accuracy", 0.03),
         ("answerability", "oof_false_refusal_rate", 0.01),
         ("kind_groupkfold", "accuracy", 0.02),
+        ("adapter", "oof_top1", 0.02),
         ("asker_groupkfold", "accuracy", 0.02),
     ):
         a, b = fr[section][key], cr[section][key]
