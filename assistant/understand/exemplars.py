@@ -74,7 +74,7 @@ class Exemplars:
         index = np.flatnonzero(self._kept(exclude_group))
         if index.size == 0:
             return {}
-        near = index[np.argsort(-sims[index], kind="stable")[:VOTE_K]]
+        near = index[_closest(sims[index], VOTE_K)]
         weights = np.exp((sims[near] - sims[near[0]]) / VOTE_TEMPERATURE)
         total = float(weights.sum())
         out: dict[str, tuple[float, float]] = {}
@@ -125,7 +125,19 @@ class Exemplars:
 
 
 def _top_mean(values: np.ndarray, k: int) -> float:
+    """Mean of the k largest, summed in ascending order (as a full sort would give them, so the
+    figure is the same to the bit), found by a partition: the memory holds thousands."""
     if values.size == 0:
         return 0.0
-    top = np.sort(values)[-k:]
+    top = np.sort(np.partition(values, -k)[-k:]) if values.size > k else np.sort(values)
     return float(top.mean())
+
+
+def _closest(sims: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the k largest, largest first, ties in position order: what a stable argsort
+    of -sims gives in its first k, without sorting the thousands of others."""
+    if sims.size <= k:
+        return np.argsort(-sims, kind="stable")
+    kth = np.partition(sims, -k)[-k]
+    tied = np.flatnonzero(sims >= kth)  # every value as large as the kth, ties included
+    return tied[np.argsort(-sims[tied], kind="stable")][:k]

@@ -102,3 +102,16 @@ def test_answers_round_trip_and_must_match_the_vectors() -> None:
 )
 def test_translations_share_a_group(question_id: str, lang: str, group: str) -> None:
     assert exemplar_group(question_id, lang) == group
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_closest_and_top_mean_equal_a_full_sort(seed: int) -> None:
+    """The partition shortcuts give what a full stable sort gives, ties included (duplicates are
+    common: a question and its copy in another set embed identically)."""
+    from assistant.understand.exemplars import _closest, _top_mean
+
+    rng = np.random.default_rng(seed)
+    sims = rng.choice(np.linspace(0.7, 0.9, 12), size=200).astype(np.float32)  # many ties
+    for k in (1, 3, 5, 199, 200, 250):
+        assert np.array_equal(_closest(sims, k), np.argsort(-sims, kind="stable")[:k])
+        assert _top_mean(sims, k) == float(np.sort(sims)[-k:].mean())
