@@ -19,7 +19,7 @@ fact patterns, kinds from the packs' labelled examples.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -239,24 +239,34 @@ class LeadRanker:
         if len(top) < 2:
             return cands
         votes = self.exemplars.votes(qvec, self.exclude_group) if self.exemplars else None
-        adapted = self.adapted(top, qvec, similarity)
+        adapted = (
+            None
+            if self.adapter is None or similarity is None
+            else adapted_similarities(top, qvec, self.adapter, similarity)
+        )
         rows = features(top, lang, qterms, kinds, terms, defines, votes, adapted)
         lead = top[self.model.choose(rows)]
         if lead is cands[0]:
             return cands
         return [lead, *[c for c in cands if c is not lead]]
 
-    def adapted(
-        self,
-        top: Sequence,
-        qvec: np.ndarray,
-        similarity: Callable[[str, np.ndarray], float] | None,
-    ) -> list[float] | None:
-        """The candidates' similarities to the adapted question, or None without an adapter."""
-        if self.adapter is None or similarity is None:
-            return None
-        adapted = self.adapter.adapt(qvec)
-        return [similarity(c.unit.key, adapted) for c in top]
+
+def adapted_similarities(
+    top: Sequence,
+    qvec: np.ndarray,
+    adapter: QueryAdapter,
+    similarity: Callable[[str, np.ndarray], float],
+) -> list[float]:
+    """The candidates' similarities (unit key, query vector) to the adapted question: the
+    `adapted` input of `features`, the same while fitting as when serving."""
+    adapted = adapter.adapt(qvec)
+    return [similarity(c.unit.key, adapted) for c in top]
+
+
+def group_folds(groups: Iterable[str]) -> dict[str, int]:
+    """Each group's fold of FOLDS, by its place among the sorted group names: a writing batch
+    stays in one fold, and the assignment does not depend on question order."""
+    return {g: n % FOLDS for n, g in enumerate(sorted(set(groups)))}
 
 
 @dataclass(frozen=True)
@@ -338,8 +348,7 @@ def fit_lead(
     digits."""
     outcome = outcome or lead_hit(samples)
     kept = [i for i, s in enumerate(samples) if s[1].max(initial=0) > 0]
-    names = sorted({groups[i] for i in kept})
-    fold_of = {g: n % FOLDS for n, g in enumerate(names)}
+    fold_of = group_folds(groups[i] for i in kept)
     hits_by_c: dict[float, list[float]] = {}
     for c in C_GRID:
         hits = hits_by_c.setdefault(c, [])

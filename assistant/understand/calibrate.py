@@ -35,7 +35,9 @@ from assistant.answer.lead import (
     LeadFit,
     LeadModel,
     LeadRanker,
+    adapted_similarities,
     fit_lead,
+    group_folds,
     top_units,
 )
 from assistant.answer.lead import features as lead_features
@@ -337,8 +339,7 @@ class Adapters:
 def fit_adapters(seen_all, wanted_all, groups_all, vectors, held) -> Adapters:
     """Fit the query adapter (understand/adapter.py) on the best-scored units of every question
     with key facts: out of fold by writing batch (FOLDS folds), then on all of them."""
-    names = sorted(set(groups_all))
-    fold_of = {g: n % FOLDS for n, g in enumerate(names)}
+    fold_of = group_folds(groups_all)
     data = []  # (fold, qvec, unit vectors, targets, labels)
     for seen, wanted, group in zip(seen_all, wanted_all, groups_all, strict=True):
         top = [c for c in top_units(seen.selection.candidates) if c.unit.key in vectors]
@@ -414,7 +415,6 @@ def fit_lead_on(
         top = top_units(seen.selection.candidates)
         if not wanted or not top:
             continue
-        adapted = adapters.for_group(group).adapt(seen.qvec)
         rows = lead_features(
             top,
             seen.lang,
@@ -423,7 +423,7 @@ def fit_lead_on(
             extractive._terms,
             extractive._defines,
             exemplars.votes(seen.qvec, exclude_group=group),
-            [vectors.similarity(c.unit.key, adapted) for c in top],
+            adapted_similarities(top, seen.qvec, adapters.for_group(group), vectors.similarity),
         )
         labels = np.array([held(c.unit.text, wanted) for c in top], dtype=np.float64)
         samples.append((rows, labels))

@@ -129,8 +129,7 @@ def _top_mean(values: np.ndarray, k: int) -> float:
     figure is the same to the bit), found by a partition: the memory holds thousands."""
     if values.size == 0:
         return 0.0
-    top = np.sort(np.partition(values, -k)[-k:]) if values.size > k else np.sort(values)
-    return float(top.mean())
+    return float(np.sort(values[_closest(values, k)]).mean())
 
 
 def _closest(sims: np.ndarray, k: int) -> np.ndarray:
