@@ -21,7 +21,7 @@ in other words.
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -43,11 +43,27 @@ class Exemplars:
     k: int = K
     # per exemplar, {unit key: share of its key-fact groups the unit holds}; empty if unanswerable
     answers: tuple[dict[str, float], ...] = ()
+    # The last question's similarities, (its vector's bytes, sims): `features` (understand) and
+    # `votes` (the lead ranking) read the same question; one tuple, swapped whole, so threads
+    # answering other questions at once never see one question's key with another's sims.
+    _last: tuple[bytes, np.ndarray] | None = field(default=None, compare=False, repr=False)
+
+    def similarities(self, qvec: np.ndarray) -> np.ndarray:
+        """Cosine similarity of the question to every exemplar (unit-length vectors)."""
+        q = np.asarray(qvec, dtype=np.float32)
+        key = q.tobytes()
+        last = self._last
+        if last is not None and last[0] == key:
+            return last[1]
+        sims = self.vectors @ q
+        sims.flags.writeable = False
+        object.__setattr__(self, "_last", (key, sims))
+        return sims
 
     def features(self, qvec: np.ndarray, exclude_group: str | None = None) -> dict[str, float]:
         """Mean similarity to the k closest answerable and unanswerable exemplars, and their
         difference; `exclude_group` leaves out a question's own group (used while fitting)."""
-        sims = self.vectors @ np.asarray(qvec, dtype=np.float32)
+        sims = self.similarities(qvec)
         keep = self._kept(exclude_group)
         yes = _top_mean(sims[keep & self.answerable], self.k)
         no = _top_mean(sims[keep & ~self.answerable], self.k)
@@ -70,7 +86,7 @@ class Exemplars:
         closest one it answered. Units no neighbour answered are absent."""
         if not self.answers:
             return {}
-        sims = self.vectors @ np.asarray(qvec, dtype=np.float32)
+        sims = self.similarities(qvec)
         index = np.flatnonzero(self._kept(exclude_group))
         if index.size == 0:
             return {}

@@ -115,3 +115,22 @@ def test_closest_and_top_mean_equal_a_full_sort(seed: int) -> None:
     for k in (1, 3, 5, 199, 200, 250):
         assert np.array_equal(_closest(sims, k), np.argsort(-sims, kind="stable")[:k])
         assert _top_mean(sims, k) == float(np.sort(sims)[-k:].mean())
+
+
+def test_a_question_read_twice_is_measured_once_and_another_afresh() -> None:
+    memory = _answered()
+    first, second = _unit(1, 0, 0), _unit(0, 1, 0)
+    sims = memory.similarities(first)
+    assert memory.similarities(first.copy()) is sims  # features then votes: one product
+    other = memory.similarities(second)
+    assert other is not sims
+    np.testing.assert_array_equal(other, memory.vectors @ second)
+    np.testing.assert_array_equal(memory.similarities(first), sims)
+    assert not sims.flags.writeable  # shared between readers: nobody may change it
+
+
+def test_the_remembered_question_stays_out_of_the_file() -> None:
+    memory, fresh = _answered(), _answered()
+    memory.votes(_unit(1, 0, 0))
+    assert memory.to_dict() == fresh.to_dict()
+    assert "_last" not in repr(memory)
