@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from typing import TYPE_CHECKING, Protocol
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -183,8 +184,9 @@ def fewest_pages(sources: list[Source]) -> list[Source]:
 
     A section's source marker lists every page that states it (the same funding facts on
     a site's Finnish, Swedish and English pages, say); any of them is a true link, so the
-    answer links to as few pages as it can and a reader who checks clicks fewer pages. A
-    contact line keeps its own page first: only that page states the person's role.
+    answer links to as few pages as it can and a reader who checks clicks fewer pages. Among
+    pages shared equally, the one in the quoted sentence's language (see `_in_language`) wins.
+    A contact line keeps its own page first: only that page states the person's role.
     """
     counts: dict[str, int] = {}
     for source in sources:
@@ -195,10 +197,20 @@ def fewest_pages(sources: list[Source]) -> list[Source]:
         if source.contact is not None or len(source.urls) < 2:
             linked.append(source)
             continue
-        best = max(source.urls, key=lambda u: counts[u])  # the first among equals
+        # The first among equals (shared as often, as near the quote's language).
+        best = max(source.urls, key=lambda u: (counts[u], _in_language(u, source.lang)))
         urls = [best, *(u for u in source.urls if u != best)]
         linked.append(source.model_copy(update={"url": best, "urls": urls}))
     return linked
+
+
+def _in_language(url: str, lang: str | None) -> int:
+    """1 when the URL's path opens with the language's code (a site's "/sv/..." page), -1 when
+    it opens with another served language's code, else 0 (a site's default-language page)."""
+    head = urlsplit(url).path.strip("/").split("/", 1)[0].casefold()
+    if lang and head == lang:
+        return 1
+    return -1 if head in packs.active().languages else 0
 
 
 textregex.register_text_function(

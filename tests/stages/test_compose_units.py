@@ -99,7 +99,7 @@ def test_a_pronoun_lead_gets_the_sentence_it_points_back_to(lang, text, pronoun)
     assert len(sources) == 1 and sources[0].quote in text
 
 
-def _source(n: int, urls: list[str], contact: bool = False) -> Source:
+def _source(n: int, urls: list[str], contact: bool = False, lang: str = "en") -> Source:
     person = Contact(name="Anna A", role="adviser", organisation="City of X", source=urls[0])
     return Source(
         n=n,
@@ -107,7 +107,7 @@ def _source(n: int, urls: list[str], contact: bool = False) -> Source:
         chunk_id=f"c{n}",
         title="t",
         url=urls[0],
-        lang="en",
+        lang=lang,
         section="s",
         as_of="2024-01-01",
         quote="q",
@@ -134,6 +134,26 @@ def test_an_answer_links_to_the_fewest_pages_its_sections_list(lists, expected):
     assert [s.url for s in sources] == expected
     for source, urls in zip(sources, lists, strict=True):
         assert source.urls[0] == source.url and sorted(source.urls) == sorted(urls)
+
+
+FI, SV, EN = (f"https://example.org/{p}" for p in ("rahoitus", "sv/finansiering", "en/funding"))
+LANGUAGE_PAGES = [
+    # (the quoted sentence's language, its section's urls) -> the url it links to
+    ("sv", [FI, SV, EN], SV),  # the Swedish page for a Swedish sentence
+    ("en", [FI, SV, EN], EN),
+    ("fi", [SV, EN, FI], FI),  # no language in the path: the site's default-language page
+    ("fi", [SV, EN], SV),  # none in the sentence's language: the first page, as before
+]
+
+
+@pytest.mark.parametrize(("lang", "urls", "expected"), LANGUAGE_PAGES)
+def test_among_pages_shared_equally_the_quotes_language_wins(lang, urls, expected):
+    assert fewest_pages([_source(1, urls, lang=lang)])[0].url == expected
+
+
+def test_a_page_more_sources_share_outranks_the_language():
+    sources = fewest_pages([_source(1, [FI, SV], lang="sv"), _source(2, [FI], lang="sv")])
+    assert [s.url for s in sources] == [FI, FI]
 
 
 def test_a_contact_line_keeps_the_page_that_states_the_person():
