@@ -1,7 +1,7 @@
-"""Evidence selection after the lead: another site's statement joins the lead only when it covers
-another part of the question or scores as high as the lead, never by being nearly as close, while
-the lead's own passage's next sentence still completes it (issue 10: citations to the page that
-states the answer). Table-driven in en, fi and sv; the texts are invented."""
+"""Evidence selection after the lead: another site's statement never joins the lead, not by being
+nearly as close and not by holding words of another part of the question, while the lead's own
+passage's next sentence still completes it (issue 10: citations to the page that states the
+answer). Table-driven in en, fi and sv; the texts are invented."""
 
 from __future__ import annotations
 
@@ -104,7 +104,10 @@ def test_another_sites_near_statement_does_not_join_by_closeness_alone(lang):
 
 
 @pytest.mark.parametrize("lang", ["en", "fi", "sv"])
-def test_another_sites_statement_on_another_part_of_the_question_joins(lang):
+def test_another_sites_statement_on_another_part_of_the_question_does_not_join(lang):
+    # Holding the question's words the lead lacks once admitted it: over train and retired
+    # sealed questions such joins seldom brought a key fact and mostly brought an aside.
     texts, (lead, nxt, other) = _select(lang, {"date": 0.5, "person": 0.5}, two_parts=True)
     assert texts[0] == lead
-    assert other in texts
+    assert nxt in texts
+    assert other not in texts

@@ -1,9 +1,8 @@
 """Evidence selection: the next paragraph of the lead's section joins the answer on a looser
 margin only when it cites a page the answer already cites; a paragraph citing another page, of
 the same site or another, is background about something else ("VTT took part in the
-negotiations" after "VTT is a limited company") and joins only by covering another part of the
-question, however close (issue 10: citations to the page that states the answer). Table-driven
-in en, fi and sv; texts invented."""
+negotiations" after "VTT is a limited company") and does not join, however close (issue 10:
+citations to the page that states the answer). Table-driven in en, fi and sv; texts invented."""
 
 from __future__ import annotations
 
