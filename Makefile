@@ -22,16 +22,16 @@ run: install
 	$(PY) -m assistant serve
 
 ## make test: lint, the whole test suite, then the dev-set evaluation gate.
-## citation_url_validity is gated below issue 10's target of 1.0 (measured 0.886 on dev: answers
-## still add sentences that cover another part of the question from other pages); the floor
-## catches regressions only.
+## citation_url_validity is gated below issue 10's target of 1.0 (measured 0.943 on dev: false
+## refusals cite the contact's page, and a wrong lead or a route cites a page outside the gold
+## ones); the floor catches regressions only.
 test: install
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 	DATA_DIR=data/test-index $(PY) -m assistant eval --out data/eval --no-progress \
 		--min key_fact_accuracy=0.85 \
 		--min refusal_accuracy=0.85 --min language_match=0.95 --min citation_validity=1.0 \
-		--min citation_url_validity=0.85
+		--min citation_url_validity=0.90
 
 index: install
 	$(PY) -m assistant ingest
