@@ -3,7 +3,8 @@
 No LLM: every statement is a verbatim unit of a retrieved chunk, numbered by the chunk it came from.
 Units are scored by their precomputed vector against the question's (meaning), by the share of the
 question's weighted terms they hold (the facts asked for), and by their chunk's rank; a greedy pass
-then adds units that cover parts of the question not yet covered, within a word budget.
+then adds units nearly as close as the lead from pages the answer cites, those holding parts of
+the question not yet covered first, within a word budget.
 """
 
 from __future__ import annotations
