@@ -73,7 +73,7 @@ def _select(lang: str, kinds: dict[str, float], two_parts: bool = False):
         urls=["https://b.example/"],
     )
     # Asked about in a part of its own, the other page's statement is far from the lead's score:
-    # only covering that part can admit it.
+    # only the words of that part it holds could admit it (they no longer do).
     sims = {lead: 0.80, nxt: 0.74, other: 0.70 if two_parts else 0.79}
     vectors = UnitVectors(
         [unit_key(t) for t in sims],
