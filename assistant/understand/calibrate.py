@@ -62,6 +62,7 @@ from assistant.understand.classify import (
 )
 from assistant.understand.exemplars import Exemplars
 from assistant.understand.features import Observation, answerability_features
+from assistant.understand.fit_inputs import FitInputs
 from assistant.understand.probe import fit_probe, probe_input
 
 TRAIN_SET = Path(__file__).resolve().parents[2] / "evals" / "questions" / "train.jsonl"
@@ -158,11 +159,13 @@ def calibrate(
     packs_root: Path | None = None,
     progress: bool = False,
     embed: Embed | None = None,
+    inputs_out: Path | None = None,
 ) -> Calibration:
     """Fit everything; deterministic for a given index, packs, train set and embedder.
 
     `assistant` must decide by the word rules alone: what they refuse is an input of the fit
-    (the threshold for ANSWER_DECISION=both), so a calibrated decision must not feed it."""
+    (the threshold for ANSWER_DECISION=both), so a calibrated decision must not feed it.
+    `inputs_out` keeps what answerability was fitted on (fit_inputs.py) for evals.holdout."""
     if assistant.settings.answer_decision != "rules":
         raise ValueError("calibrate needs an assistant opened with ANSWER_DECISION=rules")
     # The rules' refusals are fitted against as ANSWER_DECISION=both uses them: without the
@@ -170,7 +173,7 @@ def calibrate(
     previous = assistant.decide.offtopic_rule
     assistant.decide.offtopic_rule = False
     try:
-        return _calibrate(assistant, train_path, packs_root, progress, embed)
+        return _calibrate(assistant, train_path, packs_root, progress, embed, inputs_out)
     finally:
         assistant.decide.offtopic_rule = previous
 
@@ -181,6 +184,7 @@ def _calibrate(
     packs_root: Path | None,
     progress: bool,
     embed: Embed | None,
+    inputs_out: Path | None = None,
 ) -> Calibration:
     packs = load_packs(packs_root) if packs_root else active().packs
     classifier, fit = fit_classifier(packs, embed or embed_queries(assistant.embedder))
@@ -224,9 +228,8 @@ def _calibrate(
     labels = [q.answerable for q in questions]
     # The probe first: each question's value from a probe fitted without its fold, as serving
     # meets a question the probe was not fitted on.
-    probe_fit = fit_probe(
-        [probe_input(seen.qvec, seen.evidence_vec) for seen in seen_all], labels, groups
-    )
+    probe_inputs = [probe_input(seen.qvec, seen.evidence_vec) for seen in seen_all]
+    probe_fit = fit_probe(probe_inputs, labels, groups)
     rows = [
         answerability_features(
             seen.standalone,
@@ -244,6 +247,9 @@ def _calibrate(
         )
     ]
     answerability = fit_answerability(rows, labels, rules_refused, groups)
+    if inputs_out is not None:
+        ids = [q.id for q in questions]
+        FitInputs.build(ids, groups, labels, rules_refused, rows, probe_inputs).save(inputs_out)
     report = {
         "kind_groupkfold": {
             "c": fit.kind_cv.c,
@@ -559,6 +565,12 @@ def main(argv: list[str] | None = None) -> int:
         help="the calibration file (default: assistant/packs/calibration/<model>.json)",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress on stderr")
+    parser.add_argument(
+        "--inputs-out",
+        type=Path,
+        default=None,
+        help="also keep what answerability was fitted on (.npz), for python -m evals.holdout",
+    )
     args = parser.parse_args(argv)
 
     from assistant.commands import _open
@@ -571,7 +583,9 @@ def main(argv: list[str] | None = None) -> int:
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
-    cal = calibrate(assistant, args.train, progress=not args.no_progress)
+    cal = calibrate(
+        assistant, args.train, progress=not args.no_progress, inputs_out=args.inputs_out
+    )
     out = args.out or calibration_path(cal.embedding_model, CALIBRATION_DIR)
     cal.write(out)
     print(markdown(cal))

@@ -14,6 +14,7 @@ from assistant.packs import digest, load_packs
 from assistant.understand.adapter import QueryAdapter
 from assistant.understand.calibration import Calibration, calibration_path
 from assistant.understand.features import FEATURES
+from assistant.understand.fit_inputs import FitInputs
 
 TOLERANCE = 1e-4
 # The lead ranking's weakly regularised fit (C=1) had weights near 7 that moved by up to 5.4e-6
@@ -72,7 +73,9 @@ def test_committed_file_is_for_the_shipped_packs_and_features() -> None:
 # A whole calibration over every training question (6,809): about 7 minutes alone on 2 cores, past
 # the suite's 600 s while another job shares them. The bound grows with the training sets.
 @pytest.mark.timeout(1500)
-def test_rerunning_calibrate_reproduces_the_committed_file(shipped_settings, embedder) -> None:
+def test_rerunning_calibrate_reproduces_the_committed_file(
+    shipped_settings, embedder, tmp_path
+) -> None:
     from assistant.pipeline import Assistant
     from assistant.understand.calibrate import calibrate
     from assistant.understand.classify import embed_queries
@@ -83,7 +86,8 @@ def test_rerunning_calibrate_reproduces_the_committed_file(shipped_settings, emb
         make_settings(data_dir=shipped_settings.data_dir, answer_decision="rules")
     )
     committed = json.loads(calibration_path(rules.embedder.name).read_text("utf-8"))
-    fresh = calibrate(rules, embed=embed_queries(embedder)).to_dict()
+    kept = tmp_path / "inputs.npz"
+    fresh = calibrate(rules, embed=embed_queries(embedder), inputs_out=kept).to_dict()
     if fresh["report"]["embedder_fingerprint"] == committed["report"]["embedder_fingerprint"]:
         assert _adapter_differences(fresh, committed) == []
         assert _differences(_without_adapter(fresh), _without_adapter(committed)) == []
@@ -93,6 +97,10 @@ def test_rerunning_calibrate_reproduces_the_committed_file(shipped_settings, emb
         assert _same_fit(fresh, committed) == []
     # Fitted without the hand-set off-topic thresholds, the assistant is given back with them.
     assert rules.decide.offtopic_rule is True
+    # What answerability was fitted on, kept for evals.holdout: one row per training question.
+    inputs = FitInputs.load(kept)
+    assert len(inputs.ids) == fresh["report"]["answerability"]["n"]
+    assert int((~inputs.answerable).sum()) == fresh["report"]["answerability"]["n_unanswerable"]
 
 
 def _adapter_weights(calibration: dict) -> np.ndarray:
