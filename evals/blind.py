@@ -13,13 +13,14 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import re
 import statistics
 import sys
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
+
+from assistant import textregex
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -38,14 +39,16 @@ WANT = {
     "followups": 17,
     "unanswerable_followups": 5,
 }
-WORD = re.compile(r"[^\W_]+", re.UNICODE)
+WORD = textregex.compile(r"[^\W_]+", textregex.UNICODE)
 
 
+@textregex.text_function()
 def words(text: str) -> list[str]:
     """Lower-cased words, punctuation dropped."""
     return [w.lower() for w in WORD.findall(text)]
 
 
+@textregex.text_function()
 def grams(text: str, n: int = 6) -> set[tuple[str, ...]]:
     """Every run of n words."""
     w = words(text)
@@ -57,7 +60,7 @@ def corpus_docs(corpus: Path) -> dict[str, str]:
     docs = {}
     for path in sorted(corpus.glob("*/*.md")):
         text = path.read_text(encoding="utf-8")
-        m = re.search(r"^id:\s*(\S+)", text, re.M)
+        m = textregex.search(r"^id:\s*(\S+)", text, textregex.MULTILINE)
         if m:
             docs[m.group(1)] = text.lower()
     return docs
@@ -133,7 +136,7 @@ def check(
         if lang not in LANGS:
             problems.append(f"{rid}: lang must be en, fi or sv")
             continue
-        if not re.fullmatch(rf"{prefix}-{lang}-\d{{3}}", str(rid)):
+        if not textregex.fullmatch(rf"{prefix}-{lang}-\d{{3}}", str(rid)):
             problems.append(f"{rid}: id must be {prefix}-{lang}-NNN")
         extra = set(r) - {
             "id",

@@ -17,7 +17,6 @@ whole new calibration score".
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -29,7 +28,6 @@ from assistant.understand import answerability as answerability_module
 from assistant.understand.fit_inputs import FitInputs
 from assistant.understand.probe import PROBE_FEATURE, fit_probe
 
-SEALED = re.compile(r"sealed(\d+)$")
 DEFAULT_LAST = 10  # the most recent retired blind sets, when no set is named
 
 
@@ -51,7 +49,9 @@ Fit = Callable[..., answerability_module.AnswerabilityFit]
 
 def blind_sets(groups: Sequence[str], last: int = DEFAULT_LAST) -> list[str]:
     """The `last` highest-numbered sealed sets among the groups."""
-    numbered = sorted({g for g in groups if SEALED.match(g)}, key=lambda g: int(g[6:]))
+    numbered = sorted(
+        {g for g in groups if g.startswith("sealed") and g[6:].isdigit()}, key=lambda g: int(g[6:])
+    )
     return numbered[-last:] if last > 0 else []
 
 
