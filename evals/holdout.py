@@ -17,9 +17,9 @@ whole new calibration score".
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +31,7 @@ from assistant.understand.probe import PROBE_FEATURE, fit_probe
 DEFAULT_LAST = 10  # the most recent retired blind sets, when no set is named
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class HeldOut:
     """One left-out set's decisions at the threshold fitted without it."""
 
@@ -72,15 +72,7 @@ def hold_out(inputs: FitInputs, group: str, fit: Fit | None = None) -> HeldOut:
     features = inputs.features.copy()
     features[train, column] = probe.oof
     features[test, column] = probe.probe.scores(inputs.probe_inputs[test])
-    replaced = FitInputs(
-        inputs.ids,
-        inputs.groups,
-        y,
-        inputs.rules_refused,
-        features,
-        inputs.names,
-        inputs.probe_inputs,
-    )
+    replaced = dataclasses.replace(inputs, features=features)
     fitted = fit(
         replaced.rows(train), list(y[train]), list(inputs.rules_refused[train]), train_groups
     )

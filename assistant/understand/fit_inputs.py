@@ -2,9 +2,9 @@
 pipeline: `assistant calibrate --inputs-out FILE`, read by `python -m evals.holdout FILE`.
 
 Measuring the pipeline over 8,000 training questions takes most of a calibration; re-fitting the
-probe and the trees on what it measured takes seconds. So one calibration's inputs can answer
-"how would a set nobody fitted on have fared?" for every retired blind set in turn, without
-spending a new sealed set on each question about the decision.
+probe and the trees on what it measured takes about half a minute a set. So one calibration's
+inputs can answer "how would a set nobody fitted on have fared?" for every retired blind set in
+turn, without spending a new sealed set on each question about the decision.
 """
 
 from __future__ import annotations
