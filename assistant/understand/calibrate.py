@@ -239,7 +239,12 @@ def _calibrate(
             assistant._state.weights,
             kind_proba,
             # Measured with the question's own batch left out: as serving meets a new question.
-            exemplars.features(seen.qvec, exclude_group=group),
+            exemplars.features(
+                seen.qvec,
+                exclude_group=group,
+                terms=assistant._state.weights.content(seen.question, seen.lang),
+                lang=seen.lang,
+            ),
             float(probe_value),
         )
         for seen, kind_proba, group, probe_value in zip(
@@ -412,8 +417,14 @@ def fit_lead_on(
             if wanted and (n := held(c.unit.text, wanted)):
                 shares[c.unit.key] = max(shares.get(c.unit.key, 0.0), n / len(wanted))
         answers.append(shares)
+    weights = assistant._state.weights
     exemplars = Exemplars.build(
-        [s.qvec for s in seen_all], [q.answerable for q in questions], groups_all, answers
+        [s.qvec for s in seen_all],
+        [q.answerable for q in questions],
+        groups_all,
+        answers,
+        [q.lang for q in questions],
+        [weights.content(q.question, q.lang) for q in questions],
     )
     vectors = answerer.vectors
     samples, groups, replays = [], [], []

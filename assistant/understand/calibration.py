@@ -163,7 +163,10 @@ class Understanding:
         asker = max(sorted(asker_proba), key=lambda a: asker_proba[a])
         if self.answerability is None or not decide:
             return Reading(kind, kind_proba, asker, None, None, None)
-        exemplar = self.exemplars.features(obs.qvec) if self.exemplars else None
+        exemplar = None
+        if self.exemplars:
+            terms = weights.content(obs.question, obs.lang)
+            exemplar = self.exemplars.features(obs.qvec, terms=terms, lang=obs.lang)
         probe = self.probe.score(obs.qvec, obs.evidence_vec) if self.probe else None
         features = answerability_features(
             obs.standalone, obs.lang, obs.hits, obs.selection, weights, kind_proba, exemplar, probe

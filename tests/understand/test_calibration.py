@@ -150,6 +150,8 @@ def _same_fit(fresh: dict, committed: dict) -> list[str]:
     fe, ce = fresh["exemplars"], committed["exemplars"]
     problems += [] if fe["groups"] == ce["groups"] else ["exemplar groups"]
     problems += [] if fe["answerable"] == ce["answerable"] else ["exemplar labels"]
+    problems += [] if fe["langs"] == ce["langs"] else ["exemplar languages"]
+    problems += [] if fe["terms"] == ce["terms"] else ["exemplar terms"]
     fr, cr = fresh["report"], committed["report"]
     problems += [] if fr["train_sha256"] == cr["train_sha256"] else ["train set"]
     for section, key, tolerance in (

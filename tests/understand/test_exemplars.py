@@ -134,3 +134,110 @@ def test_the_remembered_question_stays_out_of_the_file() -> None:
     memory.votes(_unit(1, 0, 0))
     assert memory.to_dict() == fresh.to_dict()
     assert "_last" not in repr(memory)
+
+
+# exemplar_unseen, table-driven per language through the real term weights: invented documents,
+# two answered questions near the asked one (its language) and one far off (another language).
+UNSEEN_DOCS = {
+    "en": "The harbour authority runs the ferry terminal. Its board meets in spring.",
+    "fi": "Satama ylläpitää lauttaterminaalia. Hallitus kokoontuu keväällä.",
+    "sv": "Ett hamnverk driver färjeterminalen. Styrelsen möts på våren.",
+}
+# (lang, answered neighbour, question in the neighbour's words, question adding a new word)
+UNSEEN_CASES = [
+    (
+        "en",
+        "When does the board meet?",
+        "When do the board meetings take place?",
+        "What colour is the board's logo?",
+    ),
+    (
+        "fi",
+        "Milloin hallitus kokoontuu?",
+        "Kokoontuuko hallitus usein?",
+        "Minkä värinen on hallituksen logo?",
+    ),
+    (
+        "sv",
+        "När möts styrelsen?",
+        "När har styrelsen sina möten?",
+        "Vilken färg har styrelsens logotyp?",
+    ),
+]
+
+
+def _weights(lang: str):
+    from assistant.answer.extractive import TermWeights
+    from assistant.schema import Chunk
+
+    text = UNSEEN_DOCS[lang]
+    return TermWeights([Chunk(chunk_id=f"{lang}#0", doc_id=lang, text=text, lang=lang)])
+
+
+def _memory_in(lang: str, neighbour: str, weights) -> Exemplars:
+    other = "fi" if lang != "fi" else "sv"
+    vectors = [_unit(1, 0, 0), _unit(0.9, 0.1, 0), _unit(0.95, 0.05, 0)]
+    langs = [lang, lang, other]
+    questions = [neighbour, neighbour, "logo colour väri färg"]
+    terms = [weights.content(q, x) for q, x in zip(questions, langs, strict=True)]
+    return Exemplars.build(vectors, [True, True, True], ["a", "b", "c"], None, langs, terms)
+
+
+@pytest.mark.parametrize(("lang", "neighbour", "same_words", "new_word"), UNSEEN_CASES)
+def test_unseen_counts_words_no_close_answered_question_used(
+    lang: str, neighbour: str, same_words: str, new_word: str
+) -> None:
+    weights = _weights(lang)
+    memory = _memory_in(lang, neighbour, weights)
+    q = _unit(1, 0, 0)
+    seen = memory.features(q, terms=weights.content(same_words, lang), lang=lang)
+    fresh = memory.features(q, terms=weights.content(new_word, lang), lang=lang)
+    assert seen["exemplar_unseen"] < fresh["exemplar_unseen"], (seen, fresh)
+    assert fresh["exemplar_unseen"] > 0.2  # "logo" and "colour" count though another language's
+    # exemplar, closer than one of the two, uses them: only the asker's language counts
+
+
+@pytest.mark.parametrize(("lang", "neighbour", "same_words", "new_word"), UNSEEN_CASES)
+def test_unseen_is_zero_without_terms_language_or_neighbours(
+    lang: str, neighbour: str, same_words: str, new_word: str
+) -> None:
+    weights = _weights(lang)
+    memory = _memory_in(lang, neighbour, weights)
+    terms = weights.content(new_word, lang)
+    q = _unit(1, 0, 0)
+    assert memory.features(q, terms={}, lang=lang)["exemplar_unseen"] == 0.0
+    assert memory.features(q, terms=terms, lang="xx")["exemplar_unseen"] == 0.0
+    alone = Exemplars.build([_unit(1, 0, 0)], [True], ["a"], None, [lang], [set()])
+    assert alone.features(q, exclude_group="a", terms=terms, lang=lang)["exemplar_unseen"] == 0.0
+    assert alone.features(q, terms=terms, lang=lang)["exemplar_unseen"] == 1.0
+
+
+def test_unseen_reads_only_answerable_neighbours_and_leaves_the_own_group_out() -> None:
+    vectors = [_unit(1, 0), _unit(0.99, 0.1), _unit(0.9, 0.3)]
+    terms = [{"logo"}, {"logo"}, {"board"}]
+    memory = Exemplars.build(vectors, [False, True, True], ["a", "b", "c"], None, ["en"] * 3, terms)
+    q = _unit(1, 0)
+    ask = {"logo": 2.0, "board": 1.0}
+    assert memory.features(q, terms=ask, lang="en")["exemplar_unseen"] == 0.0  # b and c
+    without_b = memory.features(q, exclude_group="b", terms=ask, lang="en")
+    assert without_b["exemplar_unseen"] == pytest.approx(2 / 3)  # a is unanswerable: not seen
+
+
+def test_terms_and_languages_round_trip_and_must_match_the_vectors() -> None:
+    memory = Exemplars.build(
+        [_unit(1, 0), _unit(0, 1)],
+        [True, False],
+        ["a", "b"],
+        None,
+        ["en", "fi"],
+        [{"board": 1.0}, {"hallitus": 1.0}],
+    )
+    again = Exemplars.from_dict(memory.to_dict())
+    assert again.langs == ("en", "fi") and again.terms == memory.terms
+    q = _unit(1, 0)
+    ask = {"board": 1.0, "logo": 1.0}
+    assert again.features(q, terms=ask, lang="en") == memory.features(q, terms=ask, lang="en")
+    data = memory.to_dict()
+    data["terms"] = data["terms"][:-1]
+    with pytest.raises(ValueError, match="differ in length"):
+        Exemplars.from_dict(data)
