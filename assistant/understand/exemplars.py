@@ -109,24 +109,19 @@ class Exemplars:
             "exemplar_answerable": yes,
             "exemplar_unanswerable": no,
             "exemplar_margin": yes - no,
-            "exemplar_unseen": self.unseen(sims, terms or {}, lang, exclude_group),
+            "exemplar_unseen": self._unseen(sims, terms or {}, lang, keep),
         }
 
-    def unseen(
-        self,
-        sims: np.ndarray,
-        terms: Mapping[str, float],
-        lang: str | None,
-        exclude_group: str | None = None,
+    def _unseen(
+        self, sims: np.ndarray, terms: Mapping[str, float], lang: str | None, keep: np.ndarray
     ) -> float:
-        """Weighted share of `terms` that none of the UNSEEN_K answerable exemplars in `lang`
-        closest by `sims` uses; 0.0 without terms or without exemplars in that language."""
+        """Weighted share of `terms` that none of the UNSEEN_K kept answerable exemplars in
+        `lang` closest by `sims` uses; 0.0 without terms or without exemplars in that language."""
         total = sum(terms.values())
         index = self._by_lang.get(lang or "")
         if total <= 0 or index is None:
             return 0.0
-        if exclude_group is not None:
-            index = index[[self.groups[i] != exclude_group for i in index]]
+        index = index[keep[index]]
         if index.size == 0:
             return 0.0
         near = index[_closest(sims[index], UNSEEN_K)]

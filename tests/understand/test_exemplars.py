@@ -174,21 +174,23 @@ def _weights(lang: str):
     return TermWeights([Chunk(chunk_id=f"{lang}#0", doc_id=lang, text=text, lang=lang)])
 
 
-def _memory_in(lang: str, neighbour: str, weights) -> Exemplars:
+def _memory_in(lang: str, neighbour: str):
+    """The language's term weights and a memory of two answered neighbours and a far one."""
+    weights = _weights(lang)
     other = "fi" if lang != "fi" else "sv"
     vectors = [_unit(1, 0, 0), _unit(0.9, 0.1, 0), _unit(0.95, 0.05, 0)]
     langs = [lang, lang, other]
     questions = [neighbour, neighbour, "logo colour väri färg"]
     terms = [weights.content(q, x) for q, x in zip(questions, langs, strict=True)]
-    return Exemplars.build(vectors, [True, True, True], ["a", "b", "c"], None, langs, terms)
+    memory = Exemplars.build(vectors, [True, True, True], ["a", "b", "c"], None, langs, terms)
+    return weights, memory
 
 
 @pytest.mark.parametrize(("lang", "neighbour", "same_words", "new_word"), UNSEEN_CASES)
 def test_unseen_counts_words_no_close_answered_question_used(
     lang: str, neighbour: str, same_words: str, new_word: str
 ) -> None:
-    weights = _weights(lang)
-    memory = _memory_in(lang, neighbour, weights)
+    weights, memory = _memory_in(lang, neighbour)
     q = _unit(1, 0, 0)
     seen = memory.features(q, terms=weights.content(same_words, lang), lang=lang)
     fresh = memory.features(q, terms=weights.content(new_word, lang), lang=lang)
@@ -201,8 +203,7 @@ def test_unseen_counts_words_no_close_answered_question_used(
 def test_unseen_is_zero_without_terms_language_or_neighbours(
     lang: str, neighbour: str, same_words: str, new_word: str
 ) -> None:
-    weights = _weights(lang)
-    memory = _memory_in(lang, neighbour, weights)
+    weights, memory = _memory_in(lang, neighbour)
     terms = weights.content(new_word, lang)
     q = _unit(1, 0, 0)
     assert memory.features(q, terms={}, lang=lang)["exemplar_unseen"] == 0.0
