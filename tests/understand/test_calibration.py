@@ -70,9 +70,9 @@ def test_committed_file_is_for_the_shipped_packs_and_features() -> None:
 
 
 @pytest.mark.slow
-# A whole calibration over every training question (6,809): about 7 minutes alone on 2 cores, past
-# the suite's 600 s while another job shares them. The bound grows with the training sets.
-@pytest.mark.timeout(1500)
+# A whole calibration over every training question (9,149): about 20 minutes in a fresh clone's CI
+# run on 2 cores (session 39), past the suite's 600 s. The bound grows with the training sets.
+@pytest.mark.timeout(2400)
 def test_rerunning_calibrate_reproduces_the_committed_file(
     shipped_settings, embedder, tmp_path
 ) -> None:
