@@ -63,7 +63,7 @@ from assistant.understand.classify import (
 from assistant.understand.exemplars import Exemplars
 from assistant.understand.features import Observation, answerability_features
 from assistant.understand.fit_inputs import FitInputs
-from assistant.understand.probe import fit_probe, probe_input
+from assistant.understand.probe import SEEDS, fit_probe, probe_input
 
 TRAIN_SET = Path(__file__).resolve().parents[2] / "evals" / "questions" / "train.jsonl"
 # Beside the train set: the sealed sets that have had their one run, one file name a line. A
@@ -284,7 +284,8 @@ def _calibrate(
         },
         "probe": {
             "alpha": probe_fit.probe.alpha,
-            "hidden": int(probe_fit.probe.output_weights.shape[0]),
+            "networks": len(SEEDS),
+            "hidden": int(probe_fit.probe.output_weights.shape[0]) // len(SEEDS),
             "oof_roc_auc_by_alpha": {str(a): v for a, v in probe_fit.auc_by_alpha.items()},
         },
         "lead": {
@@ -529,7 +530,8 @@ def markdown(cal: Calibration) -> str:
             f"alpha={a}: {v:.4f}" for a, v in probe["oof_roc_auc_by_alpha"].items()
         )
         lines += [
-            f"- answerability probe (one hidden layer of {probe['hidden']} ReLU units over the "
+            f"- answerability probe (the average of {probe.get('networks', 1)} networks, each one "
+            f"hidden layer of {probe['hidden']} ReLU units over the "
             "question's embedding and its element-wise product with the closest unit's, "
             "assistant/understand/probe.py): out-of-fold ROC AUC by writing batch "
             f"{by_alpha} (chosen alpha={probe['alpha']:g}); its log-odds is the feature "

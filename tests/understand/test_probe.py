@@ -113,3 +113,21 @@ def test_the_committed_probe_reads_each_language(calibrated, lang, on_topic, eve
         assert reading.features[PROBE_FEATURE] == pytest.approx(expected)
         readings[text] = reading.features[PROBE_FEATURE]
     assert readings[on_topic] > readings[everyday]
+
+
+def test_the_average_scores_the_mean_of_its_networks() -> None:
+    """The averaged probe is one file-format probe whose log-odds equal the networks' mean."""
+    from assistant.understand.probe import HIDDEN, SEEDS, _fit_network, average
+
+    rng = np.random.default_rng(3)
+    q, e, y = _synthetic(rng, 300)
+    x = np.vstack([probe_input(a, b) for a, b in zip(q, e, strict=True)])
+    networks = [_fit_network(x, y, 1.0, seed) for seed in SEEDS]
+    # different starts give different networks, so averaging them changes something
+    assert not np.allclose(networks[0].scores(x), networks[1].scores(x))
+    probe = average(networks)
+    assert probe.output_weights.shape == (HIDDEN * len(SEEDS),)
+    expected = np.mean([n.scores(x) for n in networks], axis=0)
+    assert probe.scores(x) == pytest.approx(expected)
+    again = Probe.from_dict(probe.to_dict())
+    assert again.scores(x) == pytest.approx(expected)
