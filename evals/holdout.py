@@ -74,11 +74,16 @@ def hold_out(inputs: FitInputs, group: str, fit: Fit | None = None) -> HeldOut:
     features[test, column] = probe.probe.scores(inputs.probe_inputs[test])
     replaced = dataclasses.replace(inputs, features=features)
     fitted = fit(
-        replaced.rows(train), list(y[train]), list(inputs.rules_refused[train]), train_groups
+        replaced.rows(train),
+        list(y[train]),
+        list(inputs.rules_refused[train]),
+        train_groups,
+        inputs.languages(train),
     )
     model = fitted.model
     p = np.array([model.probability(r) for r in replaced.rows(test)])
-    refused = p < model.threshold
+    test_langs = inputs.languages(test) or [None] * len(p)
+    refused = p < np.array([model.threshold_for(False, lang) for lang in test_langs])
     yt = y[test]
     both = yt.any() and (~yt).any()
     return HeldOut(

@@ -19,7 +19,8 @@ lives in the calibration file; serving walks them in numpy.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from math import nan
 
 import numpy as np
 
@@ -48,6 +49,14 @@ FALSE_REFUSAL_COST = 3.0
 # with a few questions (0.34 -> 0.44 when 71 were added) while resamples' best thresholds spread
 # from 0.29 to 0.47 (10th-90th percentile). Bagging the argmax averages that out.
 THRESHOLD_ROUNDS = 200
+# Each language gets its own threshold, chosen the same way on its own out-of-fold
+# probabilities, when its training questions hold at least this many of each class; with fewer
+# (a new language pack) the bootstrap's choice would be noise, so it uses the shared threshold.
+# The features read differently per language (Finnish inflection lowers the lexical coverage of
+# an answerable question), and the best thresholds differ: held out on sealed30-42 they fit
+# English 0.41-0.50, Finnish 0.32-0.40, Swedish 0.31-0.41; refusal 0.835 -> 0.841 at equal false
+# refusals (0.041) against one shared threshold (docs/EVALUATION.md).
+LANGUAGE_MIN_PER_CLASS = 50
 
 
 @dataclass(frozen=True)
@@ -136,7 +145,8 @@ class Trees:
 
 @dataclass(frozen=True)
 class AnswerabilityModel:
-    """P(answerable) = sigmoid(baseline + the trees' leaves); refuse below threshold."""
+    """P(answerable) = sigmoid(baseline + the trees' leaves); refuse below the question's
+    language's threshold (the shared one for a language fitted on too few questions)."""
 
     features: tuple[str, ...]
     trees: Trees
@@ -144,17 +154,25 @@ class AnswerabilityModel:
     threshold: float
     # The threshold when the word rules refuse too (ANSWER_DECISION=both): fitted for that union.
     threshold_with_rules: float | None = None
+    # Language code -> its own threshold (LANGUAGE_MIN_PER_CLASS); absent languages use `threshold`.
+    threshold_by_language: Mapping[str, float] = field(default_factory=dict)
 
     def probability(self, features: Mapping[str, float]) -> float:
         row = np.array([features[name] for name in self.features], dtype=np.float64)
         return float(1.0 / (1.0 + np.exp(-(self.baseline + self.trees.log_odds(row)))))
 
-    def answerable(self, features: Mapping[str, float], with_rules: bool = False) -> bool:
-        return self.probability(features) >= self.threshold_for(with_rules)
+    def answerable(
+        self, features: Mapping[str, float], with_rules: bool = False, lang: str | None = None
+    ) -> bool:
+        return self.probability(features) >= self.threshold_for(with_rules, lang)
 
-    def threshold_for(self, with_rules: bool) -> float:
+    def threshold_for(self, with_rules: bool, lang: str | None = None) -> float:
+        """The union's threshold with the rules (one for all languages: a comparison mode);
+        otherwise the language's own, or the shared one."""
         if with_rules and self.threshold_with_rules is not None:
             return self.threshold_with_rules
+        if lang is not None and lang in self.threshold_by_language:
+            return self.threshold_by_language[lang]
         return self.threshold
 
     def importance(self) -> dict[str, float]:
@@ -169,6 +187,7 @@ class AnswerabilityModel:
             "trees": self.trees.to_dict(),
             "threshold": self.threshold,
             "threshold_with_rules": self.threshold_with_rules,
+            "threshold_by_language": dict(sorted(self.threshold_by_language.items())),
         }
 
     @classmethod
@@ -183,17 +202,20 @@ class AnswerabilityModel:
                 if data.get("threshold_with_rules") is not None
                 else None
             ),
+            threshold_by_language={
+                str(k): float(v) for k, v in (data.get("threshold_by_language") or {}).items()
+            },
         )
 
 
 def objective(
     p_answerable: np.ndarray,
     answerable: np.ndarray,
-    threshold: float,
+    threshold: float | np.ndarray,
     also_refused: np.ndarray | None = None,
 ) -> float:
     """Refusal accuracy - FALSE_REFUSAL_COST x false-refusal rate, when refusing below threshold
-    (or where `also_refused`: what another decision refuses anyway)."""
+    (one, or one per row) or where `also_refused`: what another decision refuses anyway."""
     refused = p_answerable < threshold
     if also_refused is not None:
         refused = refused | also_refused
@@ -230,6 +252,21 @@ def bagged_threshold(
     return float(np.mean(thresholds))
 
 
+def language_thresholds(
+    p_answerable: np.ndarray, answerable: np.ndarray, languages: Sequence[str]
+) -> dict[str, float]:
+    """`bagged_threshold` on each language's rows, for the languages with at least
+    LANGUAGE_MIN_PER_CLASS answerable and unanswerable questions."""
+    langs = np.asarray(languages)
+    y = np.asarray(answerable, dtype=bool)
+    chosen = {}
+    for lang in sorted(set(languages)):
+        mask = langs == lang
+        if min(int((mask & y).sum()), int((mask & ~y).sum())) >= LANGUAGE_MIN_PER_CLASS:
+            chosen[str(lang)] = bagged_threshold(p_answerable[mask], y[mask])
+    return chosen
+
+
 def _objectives(
     p_answerable: np.ndarray,
     answerable: np.ndarray,
@@ -262,6 +299,28 @@ class AnswerabilityFit:
     n_unanswerable: int
     # With the word rules' refusals (ANSWER_DECISION=both), when they were given.
     oof_with_rules: dict[str, float] | None = None
+    # Per language, when languages were given: its threshold, n and out-of-fold figures.
+    oof_by_language: dict[str, dict[str, float | int | bool]] | None = None
+
+
+def _language_figures(
+    refused: np.ndarray,
+    y: np.ndarray,
+    mask: np.ndarray,
+    by_language: Mapping[str, float],
+    threshold: float,
+    lang: str,
+) -> dict[str, float | int | bool]:
+    """One language's threshold and out-of-fold figures (nan where it has no such question)."""
+    unanswerable, answerable = mask & ~y, mask & y
+    return {
+        "threshold": by_language.get(str(lang), threshold),
+        "own_threshold": str(lang) in by_language,
+        "n": int(mask.sum()),
+        "n_unanswerable": int(unanswerable.sum()),
+        "refusal_accuracy": float(refused[unanswerable].mean()) if unanswerable.any() else nan,
+        "false_refusal_rate": float(refused[answerable].mean()) if answerable.any() else nan,
+    }
 
 
 def fit_answerability(
@@ -269,12 +328,14 @@ def fit_answerability(
     answerable: Sequence[bool],
     refused_by_rules: Sequence[bool] | None = None,
     groups: Sequence[str] | None = None,
+    languages: Sequence[str] | None = None,
 ) -> AnswerabilityFit:
-    """Fit on all rows; thresholds and the reported figures from out-of-fold probabilities."""
+    """Fit on all rows; thresholds and the reported figures from out-of-fold probabilities
+    (`languages`, one code per row: a threshold per language, see LANGUAGE_MIN_PER_CLASS)."""
     from assistant.understand.classify import one_blas_thread
 
     with one_blas_thread():
-        return _fit(rows, answerable, refused_by_rules, groups)
+        return _fit(rows, answerable, refused_by_rules, groups, languages)
 
 
 def batch_folds(groups: Sequence[str] | None):
@@ -309,6 +370,7 @@ def _fit(
     answerable: Sequence[bool],
     refused_by_rules: Sequence[bool] | None,
     groups: Sequence[str] | None,
+    languages: Sequence[str] | None,
 ) -> AnswerabilityFit:
     from sklearn.model_selection import cross_val_predict, cross_val_score
 
@@ -321,7 +383,16 @@ def _fit(
     auc = cross_val_score(estimator(), x, y, groups=g, cv=cv, scoring="roc_auc")
     oof = cross_val_predict(estimator(), x, y, groups=g, cv=cv, method="predict_proba")[:, 1]
     threshold = bagged_threshold(oof, y)
-    refused = oof < threshold
+    by_language = {} if languages is None else language_thresholds(oof, y, languages)
+    langs = np.asarray(languages if languages is not None else [""] * len(y))
+    row_threshold = np.array([by_language.get(str(lang), threshold) for lang in langs])
+    refused = oof < row_threshold
+    oof_by_language = None
+    if languages is not None:
+        oof_by_language = {
+            str(lang): _language_figures(refused, y, langs == lang, by_language, threshold, lang)
+            for lang in sorted(set(langs))
+        }
     with_rules, oof_with_rules = None, None
     if refused_by_rules is not None:
         rules = np.asarray(refused_by_rules, dtype=bool)
@@ -341,6 +412,7 @@ def _fit(
         baseline=float(np.ravel(fitted._baseline_prediction)[0]),
         threshold=threshold,
         threshold_with_rules=with_rules,
+        threshold_by_language=by_language,
     )
     return AnswerabilityFit(
         model=model,
@@ -348,8 +420,9 @@ def _fit(
         cv_roc_auc=[float(a) for a in auc],
         oof_refusal_accuracy=float(refused[~y].mean()),
         oof_false_refusal_rate=float(refused[y].mean()),
-        oof_objective=objective(oof, y, threshold),
+        oof_objective=objective(oof, y, row_threshold),
         n=len(y),
         n_unanswerable=int((~y).sum()),
         oof_with_rules=oof_with_rules,
+        oof_by_language=oof_by_language,
     )

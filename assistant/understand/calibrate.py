@@ -8,7 +8,8 @@
 3. Runs each train.jsonl question through the pipeline's own understanding, retrieval and
    selection (with that ranking), and reports the classifiers' accuracy on the train questions
    that carry labels (labelled by their writer before any fitting).
-4. Fits answerability on the measured features of every train question; the threshold from
+4. Fits answerability on the measured features of every train question; the thresholds (one per
+   language with enough questions, and a shared one) from
    out-of-fold probabilities. Writes assistant/packs/calibration/<embedding model>.json and prints
    a Markdown report (the section in docs/EVALUATION.md is this output).
 
@@ -45,6 +46,7 @@ from assistant.packs import active, digest, load_packs
 from assistant.understand.adapter import QueryAdapter, fit_adapter, targets_from_labels
 from assistant.understand.answerability import (
     FALSE_REFUSAL_COST,
+    LANGUAGE_MIN_PER_CLASS,
     THRESHOLD_ROUNDS,
     fit_answerability,
 )
@@ -251,10 +253,13 @@ def _calibrate(
             seen_all, kinds, groups, probe_fit.oof, strict=True
         )
     ]
-    answerability = fit_answerability(rows, labels, rules_refused, groups)
+    langs = [q.lang for q in questions]
+    answerability = fit_answerability(rows, labels, rules_refused, groups, langs)
     if inputs_out is not None:
         ids = [q.id for q in questions]
-        FitInputs.build(ids, groups, labels, rules_refused, rows, probe_inputs).save(inputs_out)
+        FitInputs.build(ids, groups, labels, rules_refused, rows, probe_inputs, langs).save(
+            inputs_out
+        )
     report = {
         "kind_groupkfold": {
             "c": fit.kind_cv.c,
@@ -281,6 +286,7 @@ def _calibrate(
             "oof_false_refusal_rate": answerability.oof_false_refusal_rate,
             "oof_objective": answerability.oof_objective,
             "oof_with_rules": answerability.oof_with_rules,
+            "oof_by_language": answerability.oof_by_language,
         },
         "probe": {
             "alpha": probe_fit.probe.alpha,
@@ -513,9 +519,29 @@ def markdown(cal: Calibration) -> str:
         f"- threshold on P(answerable): {model.threshold:.4f}, the mean over "
         f"{THRESHOLD_ROUNDS} bootstrap resamples of the out-of-fold probabilities of the threshold "
         f"that maximises refusal accuracy - {FALSE_REFUSAL_COST:g} x false-refusal rate",
-        f"- out-of-fold at that threshold: refusal accuracy {a['oof_refusal_accuracy']:.3f}, "
-        f"false-refusal rate {a['oof_false_refusal_rate']:.3f}",
     ]
+    if by_lang := a.get("oof_by_language"):
+        own = ", ".join(
+            f"{lang} {v['threshold']:.4f}" for lang, v in by_lang.items() if v["own_threshold"]
+        )
+        figures = "; ".join(
+            f"{lang} (n {v['n']}, {v['n_unanswerable']} unanswerable) {v['refusal_accuracy']:.3f} "
+            f"and {v['false_refusal_rate']:.3f}"
+            for lang, v in by_lang.items()
+        )
+        lines += [
+            f"- per language, the same rule on that language's out-of-fold probabilities (for a "
+            f"language with at least {LANGUAGE_MIN_PER_CLASS} questions of each class; others use "
+            f"the threshold above): {own or 'none'}",
+            f"- out-of-fold at each language's threshold: refusal accuracy "
+            f"{a['oof_refusal_accuracy']:.3f}, false-refusal rate "
+            f"{a['oof_false_refusal_rate']:.3f}; per language {figures}",
+        ]
+    else:
+        lines += [
+            f"- out-of-fold at that threshold: refusal accuracy {a['oof_refusal_accuracy']:.3f}, "
+            f"false-refusal rate {a['oof_false_refusal_rate']:.3f}",
+        ]
     if union := a.get("oof_with_rules"):
         lines += [
             f"- with the word rules (ANSWER_DECISION=both), threshold "

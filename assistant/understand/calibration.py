@@ -172,7 +172,7 @@ class Understanding:
             obs.standalone, obs.lang, obs.hits, obs.selection, weights, kind_proba, exemplar, probe
         )
         p = self.answerability.probability(features)
-        threshold = self.answerability.threshold_for(with_rules)
+        threshold = self.answerability.threshold_for(with_rules, obs.lang)
         return Reading(kind, kind_proba, asker, features, p, p >= threshold)
 
 

@@ -29,6 +29,7 @@ class FitInputs:
     features: np.ndarray  # n x len(names); the probe column holds each row's out-of-fold value
     names: tuple[str, ...]
     probe_inputs: np.ndarray  # n x probe_input width
+    langs: tuple[str, ...] = ()  # each question's language (per-language thresholds); () if unknown
 
     @classmethod
     def build(
@@ -39,6 +40,7 @@ class FitInputs:
         rules_refused: Sequence[bool],
         rows: Sequence[Mapping[str, float]],
         probe_inputs: Sequence[np.ndarray],
+        langs: Sequence[str] = (),
     ) -> FitInputs:
         return cls(
             ids=tuple(ids),
@@ -48,7 +50,15 @@ class FitInputs:
             features=np.array([[r[n] for n in FEATURES] for r in rows], dtype=np.float64),
             names=FEATURES,
             probe_inputs=np.vstack(probe_inputs).astype(np.float64),
+            langs=tuple(langs),
         )
+
+    def languages(self, mask: np.ndarray | None = None) -> list[str] | None:
+        """The rows' languages as the answerability fit takes them; None when not recorded."""
+        if not self.langs:
+            return None
+        langs = np.asarray(self.langs)
+        return [str(x) for x in (langs if mask is None else langs[mask])]
 
     def rows(self, mask: np.ndarray | None = None) -> list[dict[str, float]]:
         """The feature rows as the answerability fit takes them."""
@@ -65,6 +75,7 @@ class FitInputs:
             features=self.features,
             names=np.array(self.names),
             probe_inputs=self.probe_inputs,
+            langs=np.array(self.langs),
         )
 
     @classmethod
@@ -81,4 +92,5 @@ class FitInputs:
                 features=data["features"].astype(np.float64),
                 names=names,
                 probe_inputs=data["probe_inputs"].astype(np.float64),
+                langs=tuple(str(x) for x in data["langs"]) if "langs" in data.files else (),
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ PER_GROUP = 40
 SIGNAL = "exemplar_margin"
 
 
-def inputs(seed: int = 0) -> FitInputs:
+def inputs(seed: int = 0, langs: tuple[str, ...] = ()) -> FitInputs:
     """Questions whose answerability shows in one feature and in the probe's first input."""
     rng = np.random.default_rng(seed)
     groups = [g for g in GROUPS for _ in range(PER_GROUP)]
@@ -30,7 +31,8 @@ def inputs(seed: int = 0) -> FitInputs:
     probe = rng.normal(0, 1, (len(groups), 6))
     probe[:, 0] += np.where(y, 1.5, -1.5)
     ids = [f"q{i}" for i in range(len(groups))]
-    return FitInputs.build(ids, groups, y, np.zeros(len(groups), bool), rows, list(probe))
+    lang = [langs[i % len(langs)] for i in range(len(groups))] if langs else []
+    return FitInputs.build(ids, groups, y, np.zeros(len(groups), bool), rows, list(probe), lang)
 
 
 def test_blind_sets_are_the_highest_numbered_sealed_groups() -> None:
@@ -42,9 +44,9 @@ def test_blind_sets_are_the_highest_numbered_sealed_groups() -> None:
 def test_the_left_out_set_is_never_fitted_on(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[list[str]] = []
 
-    def spy(rows, labels, rules, groups):  # noqa: ANN001, ANN202
+    def spy(rows, labels, rules, groups, languages):  # noqa: ANN001, ANN202
         seen.append(list(groups))
-        return answerability.fit_answerability(rows, labels, rules, groups)
+        return answerability.fit_answerability(rows, labels, rules, groups, languages)
 
     result = holdout.hold_out(inputs(), "sealed12", fit=spy)
     assert seen and "sealed12" not in seen[0] and "sealed7" in seen[0]
@@ -52,6 +54,23 @@ def test_the_left_out_set_is_never_fitted_on(monkeypatch: pytest.MonkeyPatch) ->
     # A separable signal: the held-out set is decided well at the threshold fitted without it.
     assert result.refusal_accuracy >= 0.9 and result.false_refusal_rate <= 0.1
     assert result.roc_auc > 0.95
+
+
+def test_the_left_out_set_is_decided_at_each_questions_language_threshold() -> None:
+    seen: list[list[str] | None] = []
+
+    def fit_refusing_finnish(rows, labels, rules, groups, languages):  # noqa: ANN001, ANN202
+        seen.append(languages)
+        fitted = answerability.fit_answerability(rows, labels, rules, groups)
+        by_language = {"fi": 1.0, "en": 0.0}  # every Finnish question refused, no English one
+        model = dataclasses.replace(fitted.model, threshold_by_language=by_language)
+        return dataclasses.replace(fitted, model=model)
+
+    result = holdout.hold_out(inputs(langs=("en", "fi")), "sealed12", fit=fit_refusing_finnish)
+    assert seen[0] is not None and set(seen[0]) == {"en", "fi"}
+    # Ids q240-q279, "fi" on odd ids: half of each class is Finnish (labels follow i % 3).
+    assert result.refusal_accuracy == pytest.approx(7 / 14)
+    assert result.false_refusal_rate == pytest.approx(13 / 26)
 
 
 def test_a_set_that_is_not_there_is_an_error(tmp_path: Path) -> None:

@@ -7,10 +7,12 @@ import pytest
 
 from assistant.understand.answerability import (
     FALSE_REFUSAL_COST,
+    LANGUAGE_MIN_PER_CLASS,
     AnswerabilityModel,
     bagged_threshold,
     choose_threshold,
     fit_answerability,
+    language_thresholds,
     objective,
 )
 from assistant.understand.features import FEATURES
@@ -171,3 +173,94 @@ def test_folds_keep_a_writing_batch_together_even_with_few_batches() -> None:
     fit = fit_answerability(rows, labels, None, groups)
     assert len(fit.cv_accuracy) == 3
     assert fit.model.to_dict() == fit_answerability(rows, labels, None, groups).model.to_dict()
+
+
+def _split_at(rng: np.random.Generator, low: float, high: float, n: int):
+    """n unanswerable questions scored below `low` and n answerable ones above `high`."""
+    return np.concatenate([rng.uniform(0.0, low, n), rng.uniform(high, 1.0, n)]), np.repeat(
+        [False, True], n
+    )
+
+
+# Each language's probabilities separate at a different place, as Finnish inflection lowers
+# an answerable question's lexical coverage; each gets the threshold of its own gap.
+GAPS = {"en": (0.55, 0.65), "fi": (0.25, 0.35), "sv": (0.40, 0.50)}
+
+
+@pytest.mark.parametrize("lang", sorted(GAPS))
+def test_each_language_gets_the_threshold_of_its_own_gap(lang: str) -> None:
+    rng = np.random.default_rng(3)
+    parts = {code: _split_at(rng, *gap, LANGUAGE_MIN_PER_CLASS) for code, gap in GAPS.items()}
+    p = np.concatenate([parts[code][0] for code in GAPS])
+    y = np.concatenate([parts[code][1] for code in GAPS])
+    langs = [code for code in GAPS for _ in range(2 * LANGUAGE_MIN_PER_CLASS)]
+    chosen = language_thresholds(p, y, langs)
+    low, high = GAPS[lang]
+    assert low < chosen[lang] < high
+    # One shared threshold cannot sit in all three gaps.
+    shared = bagged_threshold(p, y)
+    assert sum(lo < shared < hi for lo, hi in GAPS.values()) < len(GAPS)
+
+
+@pytest.mark.parametrize("lang", ["en", "fi", "sv"])
+def test_a_language_with_too_few_of_one_class_gets_no_threshold_of_its_own(lang: str) -> None:
+    rng = np.random.default_rng(4)
+    p, y = _split_at(rng, 0.3, 0.6, LANGUAGE_MIN_PER_CLASS)
+    few = np.flatnonzero(~y)[1:]  # one unanswerable question short
+    keep = np.concatenate([few, np.flatnonzero(y)])
+    assert language_thresholds(p[keep], y[keep], [lang] * len(keep)) == {}
+    assert set(language_thresholds(p, y, [lang] * len(p))) == {lang}
+
+
+def _model(**changes) -> AnswerabilityModel:
+    rows, labels = _rows(1)
+    return AnswerabilityModel.from_dict(fit_answerability(rows, labels).model.to_dict() | changes)
+
+
+@pytest.mark.parametrize(
+    ("lang", "with_rules", "expected"),
+    [
+        ("en", False, 0.45),
+        ("fi", False, 0.33),
+        ("sv", False, 0.36),
+        ("de", False, 0.40),  # a fourth language's pack: fitted on too few, the shared one
+        (None, False, 0.40),
+        ("fi", True, 0.30),  # beside the word rules: the union's threshold, one for all
+    ],
+)
+def test_serving_picks_the_questions_language_threshold(
+    lang: str | None, with_rules: bool, expected: float
+) -> None:
+    by_language = {"en": 0.45, "fi": 0.33, "sv": 0.36}
+    model = _model(threshold=0.40, threshold_with_rules=0.30, threshold_by_language=by_language)
+    again = AnswerabilityModel.from_dict(model.to_dict())
+    assert again.threshold_by_language == by_language
+    assert again.threshold_for(with_rules, lang) == expected
+    row = {name: 0.0 for name in FEATURES}
+    p = again.probability(row)
+    assert again.answerable(row, with_rules, lang) == (p >= expected)
+
+
+def test_a_calibration_file_without_language_thresholds_uses_the_shared_one() -> None:
+    data = _model().to_dict()
+    del data["threshold_by_language"]
+    model = AnswerabilityModel.from_dict(data)
+    assert model.threshold_by_language == {}
+    assert model.threshold_for(False, "fi") == model.threshold
+
+
+def test_fit_with_languages_fits_a_threshold_where_a_language_has_enough_questions() -> None:
+    rows, labels = _rows(5, n=450)
+    langs = ["en"] * 200 + ["fi"] * 200 + ["xx"] * 50
+    fit = fit_answerability(rows, labels, None, None, langs)
+    assert fit.oof_by_language is not None
+    assert set(fit.model.threshold_by_language) == {"en", "fi"}
+    assert fit.oof_by_language["xx"]["own_threshold"] is False
+    assert fit.oof_by_language["xx"]["threshold"] == fit.model.threshold
+    assert sum(v["n"] for v in fit.oof_by_language.values()) == 450
+    # The reported figures are those of each row's own language's threshold.
+    weighted = sum(
+        v["refusal_accuracy"] * v["n_unanswerable"] for v in fit.oof_by_language.values()
+    )
+    assert weighted / fit.n_unanswerable == pytest.approx(fit.oof_refusal_accuracy)
+    assert fit.model.to_dict() == fit_answerability(rows, labels, None, None, langs).model.to_dict()

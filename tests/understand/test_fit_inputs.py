@@ -21,6 +21,7 @@ def small() -> FitInputs:
         [False, True, False, False],
         rows,
         probe,
+        ["en", "fi", "sv", "en"],
     )
 
 
@@ -34,7 +35,25 @@ def test_the_inputs_file_round_trips(tmp_path: Path) -> None:
     assert np.array_equal(loaded.answerable, original.answerable)
     assert np.array_equal(loaded.rules_refused, original.rules_refused)
     assert loaded.rows() == original.rows()
+    assert loaded.languages() == ["en", "fi", "sv", "en"]
+    assert loaded.languages(np.array([False, True, True, False])) == ["fi", "sv"]
     assert loaded.rows(np.array([False, False, True, False]))[0][FEATURES[1]] == 3.0
+
+
+def test_inputs_kept_before_languages_were_recorded_still_load(tmp_path: Path) -> None:
+    kept = small()
+    np.savez_compressed(
+        tmp_path / "old.npz",
+        ids=np.array(kept.ids),
+        groups=np.array(kept.groups),
+        answerable=kept.answerable,
+        rules_refused=kept.rules_refused,
+        features=kept.features,
+        names=np.array(kept.names),
+        probe_inputs=kept.probe_inputs,
+    )
+    loaded = FitInputs.load(tmp_path / "old.npz")
+    assert loaded.langs == () and loaded.languages() is None
 
 
 def test_inputs_of_other_features_are_refused(tmp_path: Path) -> None:
