@@ -182,8 +182,8 @@ def _split_at(rng: np.random.Generator, low: float, high: float, n: int):
     )
 
 
-# Each language's probabilities separate at a different place, as Finnish inflection lowers
-# an answerable question's lexical coverage; each gets the threshold of its own gap.
+# Each language's probabilities separate at a different place; each gets the threshold of its
+# own gap.
 GAPS = {"en": (0.55, 0.65), "fi": (0.25, 0.35), "sv": (0.40, 0.50)}
 
 
