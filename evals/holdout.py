@@ -33,11 +33,12 @@ DEFAULT_LAST = 10  # the most recent retired blind sets, when no set is named
 
 @dataclasses.dataclass(frozen=True)
 class HeldOut:
-    """One left-out set's decisions at the threshold fitted without it."""
+    """One left-out set's decisions at the thresholds fitted without it."""
 
     group: str
     answerable: int
     unanswerable: int
+    # The shared threshold; a question is decided at its language's own where one was fitted.
     threshold: float
     refusal_accuracy: float
     false_refusal_rate: float
