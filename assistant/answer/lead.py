@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -35,6 +35,9 @@ from assistant.understand.facts import KIND_FACTS, facts_in
 TOP_K = 10
 C_GRID = (0.01, 0.1, 1.0, 10.0)
 FOLDS = 5
+# Fitted-score margins tried for a statement of a page no chosen statement cites (fit_lead): the
+# lead is the best by that score, so 0.0 admits only a tie.
+JOIN_GRID = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
 
 FEATURES: tuple[str, ...] = (
     "score_gap",  # hand-set score minus the best one's
@@ -177,11 +180,14 @@ def describes_document(text: str) -> bool:
 
 @dataclass(frozen=True)
 class LeadModel:
-    """The fitted weights: lead = argmax over the top `top_k` of features @ weights."""
+    """The fitted weights: lead = argmax over the top `top_k` of features @ weights. A statement
+    of a page none of the answer's statements cites may join the lead only when its fitted score
+    is within `join_margin` of the lead's (None, as in files fitted before it: never)."""
 
     features: tuple[str, ...]
     weights: np.ndarray
     top_k: int = TOP_K
+    join_margin: float | None = None
 
     def choose(self, rows: np.ndarray) -> int:
         """The row that leads (ties: the hand-set ranking's order)."""
@@ -194,11 +200,18 @@ class LeadModel:
             "features": list(self.features),
             "weights": self.weights.tolist(),
             "top_k": self.top_k,
+            "join_margin": self.join_margin,
         }
 
     @classmethod
     def from_dict(cls, data: dict) -> LeadModel:
-        return cls(tuple(data["features"]), np.asarray(data["weights"]), int(data["top_k"]))
+        margin = data.get("join_margin")
+        return cls(
+            tuple(data["features"]),
+            np.asarray(data["weights"]),
+            int(data["top_k"]),
+            None if margin is None else float(margin),
+        )
 
 
 class LeadRanker:
@@ -234,7 +247,8 @@ class LeadRanker:
         similarity: Callable[[str, np.ndarray], float] | None = None,
     ) -> list:
         """The candidates with the fitted lead first, the others in their order; `similarity`
-        (unit key, query vector) gives the adapted similarities when there is an adapter."""
+        (unit key, query vector) gives the adapted similarities when there is an adapter. Each
+        of the top units keeps its fitted score (`Candidate.fitted`) for `near_lead`."""
         top = top_units(cands, self.model.top_k)
         if len(top) < 2:
             return cands
@@ -245,10 +259,23 @@ class LeadRanker:
             else adapted_similarities(top, qvec, self.adapter, similarity)
         )
         rows = features(top, lang, qterms, kinds, terms, defines, votes, adapted)
+        for cand, fitted in zip(top, rows @ self.model.weights, strict=True):
+            cand.fitted = float(fitted)
         lead = top[self.model.choose(rows)]
         if lead is cands[0]:
             return cands
         return [lead, *[c for c in cands if c is not lead]]
+
+    def near_lead(self, cand, lead) -> bool:
+        """Whether `cand` scores, by the fitted weights, within the model's join margin of the
+        lead: nearly as likely to hold a key fact, whatever page it cites."""
+        margin = self.model.join_margin
+        return (
+            margin is not None
+            and cand.fitted is not None
+            and lead.fitted is not None
+            and cand.fitted >= lead.fitted - margin
+        )
 
 
 def adapted_similarities(
@@ -276,10 +303,13 @@ class LeadFit:
     n: int  # questions with a unit holding a key fact among their top units
     hit_by_c: dict[float, float]  # grouped out-of-fold share whose outcome holds (see fit_lead)
     baseline_hit: float  # the same share for the hand-set ranking
+    join_margin: float | None = None  # chosen from JOIN_GRID (None: no grid given)
+    hit_by_margin: dict[float, float] = field(default_factory=dict)  # join outcome's share, at C
 
 
-# (question index, weights or None for the hand-set ranking) -> 1.0 when the outcome holds.
-Outcome = Callable[[int, np.ndarray | None], float]
+# (question index, weights or None for the hand-set ranking, join margin or None) -> 1.0 when the
+# outcome holds.
+Outcome = Callable[[int, np.ndarray | None, float | None], float]
 
 
 def _pairs(samples: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
@@ -305,7 +335,7 @@ def _fit_weights(samples: Sequence[tuple[np.ndarray, np.ndarray]], c: float) -> 
 def lead_hit(samples: Sequence[tuple[np.ndarray, np.ndarray]]) -> Outcome:
     """The outcome "the unit these weights lead with holds a key fact"."""
 
-    def hit(i: int, weights: np.ndarray | None) -> float:
+    def hit(i: int, weights: np.ndarray | None, join_margin: float | None = None) -> float:
         rows, labels = samples[i]
         return float(labels[0 if weights is None else int(np.argmax(rows @ weights))] > 0)
 
@@ -336,6 +366,8 @@ def fit_lead(
     groups: Sequence[str],
     top_k: int = TOP_K,
     outcome: Outcome | None = None,
+    join_margins: Sequence[float] = (),
+    join_outcome: Outcome | None = None,
 ) -> LeadFit:
     """Fit on (feature rows, labels) per question, labels = key-fact groups each unit holds.
 
@@ -345,21 +377,49 @@ def fit_lead(
     folds by group (a question's writing batch together): the smallest C within one paired
     standard error of the best (`one_standard_error`). Differences below that are noise, and a
     weakly regularised fit is ill-conditioned: its weights move with the embedder's last float
-    digits."""
+    digits. Then, with each fold's weights at that C, the join margin: the smallest of
+    `join_margins` within one paired standard error of the best by `join_outcome` (default
+    `outcome`; `assistant calibrate` passes "... and cites only pages stating a key fact": a
+    wider margin lets more of other pages' statements in)."""
     outcome = outcome or lead_hit(samples)
+    join_outcome = join_outcome or outcome
     kept = [i for i, s in enumerate(samples) if s[1].max(initial=0) > 0]
     fold_of = group_folds(groups[i] for i in kept)
+    folds = [
+        (
+            [samples[i] for i in kept if fold_of[groups[i]] != f],
+            [i for i in kept if fold_of[groups[i]] == f],
+        )
+        for f in range(FOLDS)
+    ]
+    folds = [(train, test) for train, test in folds if train and test]
     hits_by_c: dict[float, list[float]] = {}
+    fold_weights: dict[float, list[np.ndarray]] = {}
     for c in C_GRID:
         hits = hits_by_c.setdefault(c, [])
-        for f in range(FOLDS):
-            train = [samples[i] for i in kept if fold_of[groups[i]] != f]
-            test = [i for i in kept if fold_of[groups[i]] == f]
-            if train and test:
-                weights = _fit_weights(train, c)
-                hits += [outcome(i, weights) for i in test]
+        for train, test in folds:
+            weights = _fit_weights(train, c)
+            fold_weights.setdefault(c, []).append(weights)
+            hits += [outcome(i, weights, None) for i in test]
     hit_by_c = {c: float(np.mean(h)) if h else 0.0 for c, h in hits_by_c.items()}
     best = one_standard_error(hits_by_c)
-    model = LeadModel(FEATURES, _fit_weights([samples[i] for i in kept], best), top_k)
-    baseline = float(np.mean([outcome(i, None) for i in kept])) if kept else 0.0
-    return LeadFit(model, best, len(kept), hit_by_c, baseline)
+    hits_by_margin = {
+        margin: [
+            join_outcome(i, weights, margin)
+            for (_, test), weights in zip(folds, fold_weights.get(best, []), strict=True)
+            for i in test
+        ]
+        for margin in join_margins
+    }
+    margin = one_standard_error(hits_by_margin) if hits_by_margin else None
+    model = LeadModel(FEATURES, _fit_weights([samples[i] for i in kept], best), top_k, margin)
+    baseline = float(np.mean([outcome(i, None, None) for i in kept])) if kept else 0.0
+    return LeadFit(
+        model,
+        best,
+        len(kept),
+        hit_by_c,
+        baseline,
+        margin,
+        {m: float(np.mean(h)) if h else 0.0 for m, h in hits_by_margin.items()},
+    )

@@ -118,6 +118,10 @@ def test_a_model_weighting_the_kinds_fact_moves_that_unit_ahead(lang, kind):
     assert out[0] is cands[INDEX[kind]]
     assert sorted(map(id, out)) == sorted(map(id, cands))  # the same units, one moved first
     assert [c for c in out[1:]] == [c for c in cands if c is not out[0]]
+    # each unit keeps its fitted score, the lead's the highest (near_lead compares them)
+    rows = features(cands, lang, {"hall": 1.0}, kinds, _terms, _defines)
+    assert [c.fitted for c in cands] == pytest.approx(list(rows @ ranker.model.weights))
+    assert out[0].fitted == max(c.fitted for c in cands)
 
 
 @pytest.mark.parametrize("lang", ["en", "fi", "sv"])
@@ -237,6 +241,76 @@ def test_model_round_trips_through_its_dict():
     again = LeadModel.from_dict(model.to_dict())
     assert again.features == model.features and again.top_k == model.top_k
     assert np.array_equal(again.weights, model.weights)
+    assert again.join_margin is None
+    joined = LeadModel(FEATURES, model.weights, join_margin=1.5)
+    assert LeadModel.from_dict(joined.to_dict()).join_margin == 1.5
+
+
+def test_a_file_fitted_before_the_join_margin_loads_without_one():
+    data = _model("kind_fact").to_dict()
+    del data["join_margin"]
+    assert LeadModel.from_dict(data).join_margin is None
+
+
+@pytest.mark.parametrize(
+    ("margin", "lead", "cand", "near"),
+    [
+        (None, 2.0, 1.9, False),  # no margin fitted: never
+        (0.5, 2.0, 1.6, True),
+        (0.5, 2.0, 1.5, True),  # at the margin
+        (0.5, 2.0, 1.4, False),
+        (0.0, 2.0, 2.0, True),  # a tie
+        (1.0, 2.0, None, False),  # not among the ranking's top units
+    ],
+)
+def test_near_lead_compares_fitted_scores_with_the_join_margin(margin, lead, cand, near):
+    ranker = LeadRanker(LeadModel(FEATURES, np.zeros(len(FEATURES)), join_margin=margin), dict)
+    first, second = _candidates("en")[:2]
+    second.fitted, first.fitted = cand, lead
+    assert ranker.near_lead(second, first) is near
+
+
+def test_fit_chooses_the_smallest_join_margin_within_noise_of_the_best():
+    """The margin is measured with each fold's weights at the chosen C, on the same outcome."""
+    rng = np.random.default_rng(2)
+    samples = [(rng.normal(size=(4, len(FEATURES))), np.array([0.0, 1.0, 0.0, 0.0]))] * 40
+    groups = [f"q{i}" for i in range(len(samples))]
+    seen: set[float | None] = set()
+
+    def outcome(i, weights, margin):
+        seen.add(margin)
+        # the answer holds every key fact for 20 questions without joins, for all 40 with a
+        # margin of 1.0 or more (0.5 gets 21: within noise of none, not of 1.0)
+        if margin is not None and margin >= 1.0:
+            return 1.0
+        return 1.0 if i < 20 or (margin == 0.5 and i == 20) else 0.0
+
+    fit = fit_lead(samples, groups, outcome=outcome, join_margins=(0.0, 0.5, 1.0, 2.0))
+    assert fit.join_margin == 1.0 and fit.model.join_margin == 1.0
+    assert fit.hit_by_margin == {0.0: 0.5, 0.5: 0.525, 1.0: 1.0, 2.0: 1.0}
+    assert seen == {None, 0.0, 0.5, 1.0, 2.0}
+    assert fit_lead(samples, groups, outcome=outcome).join_margin is None
+
+
+def test_the_join_margin_is_chosen_by_the_join_outcome_when_one_is_given():
+    """`assistant calibrate` chooses C by key facts and the margin by key facts cited from the
+    pages that state them: wider margins that cite other pages lose by the second."""
+    rng = np.random.default_rng(3)
+    samples = [(rng.normal(size=(4, len(FEATURES))), np.array([0.0, 1.0, 0.0, 0.0]))] * 40
+    groups = [f"q{i}" for i in range(len(samples))]
+
+    def holds(i, weights, margin):
+        return 1.0 if margin is not None and margin >= 1.0 else 0.0
+
+    def holds_cited(i, weights, margin):
+        # 0.5 brings every key fact from the page that states it; wider ones cite other pages
+        return 1.0 if margin == 0.5 else 0.0
+
+    fit = fit_lead(
+        samples, groups, outcome=holds, join_margins=(0.0, 0.5, 1.0), join_outcome=holds_cited
+    )
+    assert fit.join_margin == 0.5
+    assert fit.hit_by_margin == {0.0: 0.0, 0.5: 1.0, 1.0: 0.0}
 
 
 def test_fit_learns_the_feature_that_marks_the_unit_holding_the_key_fact():
@@ -274,7 +348,7 @@ def test_fit_chooses_c_by_the_outcome_it_is_given():
     groups = [f"q{i}" for i in range(len(samples))]
     calls: list[tuple[int, bool]] = []
 
-    def outcome(i, weights):
+    def outcome(i, weights, margin):
         calls.append((i, weights is None))
         return 1.0 if weights is None or i % 2 else 0.0
 
