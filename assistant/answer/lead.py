@@ -189,11 +189,9 @@ class LeadModel:
     top_k: int = TOP_K
     join_margin: float | None = None
 
-    def choose(self, rows: np.ndarray) -> int:
-        """The row that leads (ties: the hand-set ranking's order)."""
-        if len(rows) == 0:
-            return 0
-        return int(np.argmax(rows @ self.weights))
+    def scores(self, rows: np.ndarray) -> np.ndarray:
+        """Each row's fitted score: the lead is the first of the highest."""
+        return rows @ self.weights
 
     def to_dict(self) -> dict:
         return {
@@ -259,9 +257,10 @@ class LeadRanker:
             else adapted_similarities(top, qvec, self.adapter, similarity)
         )
         rows = features(top, lang, qterms, kinds, terms, defines, votes, adapted)
-        for cand, fitted in zip(top, rows @ self.model.weights, strict=True):
+        scores = self.model.scores(rows)
+        for cand, fitted in zip(top, scores, strict=True):
             cand.fitted = float(fitted)
-        lead = top[self.model.choose(rows)]
+        lead = top[int(np.argmax(scores))]  # ties: the hand-set ranking's order
         if lead is cands[0]:
             return cands
         return [lead, *[c for c in cands if c is not lead]]

@@ -492,15 +492,16 @@ def fit_lead_on(
         finally:
             answerer.lead = None
 
+    def holds_all(chosen: list, wanted: list[list[str]]) -> bool:
+        return held(" ".join(c.unit.text for c in chosen), wanted) == len(wanted)
+
     def answer_holds(i: int, weights: np.ndarray | None, join_margin: float | None) -> float:
-        chosen, wanted = chosen_for(i, weights, join_margin), replays[i][1]
-        return float(held(" ".join(c.unit.text for c in chosen), wanted) == len(wanted))
+        return float(holds_all(chosen_for(i, weights, join_margin), replays[i][1]))
 
     def answer_holds_cited(i: int, weights: np.ndarray | None, join_margin: float | None) -> float:
         chosen, (_, wanted, _, pages) = chosen_for(i, weights, join_margin), replays[i]
         cited = {page(c.hit.chunk.url) for c in chosen}
-        whole = held(" ".join(c.unit.text for c in chosen), wanted) == len(wanted)
-        return float(whole and cited <= pages)
+        return float(holds_all(chosen, wanted) and cited <= pages)
 
     fit = fit_lead(
         samples,
