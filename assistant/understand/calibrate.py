@@ -201,7 +201,9 @@ def _calibrate(
     # serving); answerability is then measured on the answers that ranking leads.
     answerer = assistant._state.answerer
     answerer.lead = None
-    lead_fit, exemplars, adapters = fit_lead_on(assistant, questions, classifier, progress)
+    lead_fit, exemplars, adapters, join_parts = fit_lead_on(
+        assistant, questions, classifier, progress
+    )
     ranker = LeadRanker(lead_fit.model, classifier.kind_proba, exemplars, adapter=adapters.final)
     answerer.lead = ranker
     groups = [writing_batch(q) for q in questions]
@@ -302,8 +304,12 @@ def _calibrate(
             "oof_answer_holds_by_c": {str(c): h for c, h in lead_fit.hit_by_c.items()},
             "hand_set_answer_holds": lead_fit.baseline_hit,
             "join_margin": lead_fit.join_margin,
-            "oof_answer_holds_cited_by_join_margin": {
+            "oof_answer_credit_by_join_margin": {
                 str(m): h for m, h in lead_fit.hit_by_margin.items()
+            },
+            "oof_answer_holds_by_join_margin": {str(m): h for m, h in join_parts["holds"].items()},
+            "oof_answer_holds_cited_by_join_margin": {
+                str(m): h for m, h in join_parts["holds_cited"].items()
             },
         },
         "adapter": {
@@ -395,7 +401,7 @@ def fit_adapters(seen_all, wanted_all, groups_all, vectors, held) -> Adapters:
 
 def fit_lead_on(
     assistant, questions, classifier: QuestionClassifier, progress: bool
-) -> tuple[LeadFit, Exemplars, Adapters]:
+) -> tuple[LeadFit, Exemplars, Adapters, dict[str, dict[float, float]]]:
     """Fit the lead ranking on the train questions that have key facts; also return the
     exemplar memory (every train question, with the units that hold its key facts) and the
     query adapters (`fit_adapters`).
@@ -404,11 +410,16 @@ def fit_lead_on(
     holds, matched as the evaluation matches them. C is chosen by what the user sees: whether
     the units the answerer then chooses (the lead with what joins it) hold every group. Measured:
     out-of-fold lead accuracy did not track end-to-end key facts (0.732 to 0.745 over the C grid
-    while dev key facts went 0.866 to 0.916). The join margin is chosen by whether those units
-    hold every group and cite only pages where some chunk holds one (the train questions carry
-    no gold pages: this is their stand-in): a margin chosen by key facts alone grows to the
-    widest tried, answers citing any close page (measured: dev URL validity 0.955 -> 0.864).
-    The memory's votes for a question are taken with its own writing batch left out, as serving
+    while dev key facts went 0.866 to 0.916). The join margin is chosen by `join_credit`: full
+    for units holding every group and citing only pages where some chunk holds one (the train
+    questions carry no gold pages: this is their stand-in), half for every group with another
+    page cited too. By key facts alone the margin grows to the widest tried, answers citing any
+    close page (measured: dev URL validity 0.955 -> 0.864); by the strict conjunction a join
+    that completes an answer is worth less than one stray citation it risks elsewhere
+    (measured: 0 chosen, while 0.5 completed two or three more answers on each of two blind sets
+    run after the fact, at no dev URL validity cost). Also returned: the out-of-fold share of
+    answers holding every group, and holding them citing only such pages, per margin. The
+    memory's votes for a question are taken with its own writing batch left out, as serving
     meets a new writer's question."""
     from evals.metrics import normalise
 
@@ -498,19 +509,42 @@ def fit_lead_on(
     def answer_holds(i: int, weights: np.ndarray | None, join_margin: float | None) -> float:
         return float(holds_all(chosen_for(i, weights, join_margin), replays[i][1]))
 
-    def answer_holds_cited(i: int, weights: np.ndarray | None, join_margin: float | None) -> float:
+    # (question, margin) -> (holds every key fact, ... and cites only pages stating one), for
+    # the report: each question is in one test fold, so one entry per margin.
+    parts: dict[tuple[int, float], tuple[bool, bool]] = {}
+
+    def answer_credit(i: int, weights: np.ndarray | None, join_margin: float | None) -> float:
         chosen, (_, wanted, _, pages) = chosen_for(i, weights, join_margin), replays[i]
-        cited = {page(c.hit.chunk.url) for c in chosen}
-        return float(holds_all(chosen, wanted) and cited <= pages)
+        complete = holds_all(chosen, wanted)
+        stating = {page(c.hit.chunk.url) for c in chosen} <= pages
+        if join_margin is not None:
+            parts[(i, join_margin)] = (complete, complete and stating)
+        return join_credit(complete, stating)
 
     fit = fit_lead(
         samples,
         groups,
         outcome=answer_holds,
         join_margins=JOIN_GRID,
-        join_outcome=answer_holds_cited,
+        join_outcome=answer_credit,
     )
-    return fit, exemplars, adapters
+    by_margin: dict[str, dict[float, float]] = {"holds": {}, "holds_cited": {}}
+    for margin in JOIN_GRID:
+        seen_parts = [v for (_, m), v in parts.items() if m == margin]
+        if seen_parts:
+            by_margin["holds"][margin] = float(np.mean([a for a, _ in seen_parts]))
+            by_margin["holds_cited"][margin] = float(np.mean([b for _, b in seen_parts]))
+    return fit, exemplars, adapters, by_margin
+
+
+def join_credit(complete: bool, stating: bool) -> float:
+    """What an answer is worth to its asker when choosing the join margin: 1 when its units hold
+    every key fact and cite only pages stating one, 0.5 when they hold every key fact but cite
+    another page too (a reader who follows that link finds no answer there), 0 when a key fact
+    is missing (the asker must look elsewhere)."""
+    if not complete:
+        return 0.0
+    return 1.0 if stating else 0.5
 
 
 def markdown(cal: Calibration) -> str:
@@ -608,7 +642,20 @@ def markdown(cal: Calibration) -> str:
             f"grouped out-of-fold with the fitted ranking {by_c} "
             f"(chosen C={lead['c']:g})",
         ]
-        if by_margin := lead.get("oof_answer_holds_cited_by_join_margin"):
+        if credit := lead.get("oof_answer_credit_by_join_margin"):
+            holds = lead["oof_answer_holds_by_join_margin"]
+            cited = lead["oof_answer_holds_cited_by_join_margin"]
+            joins = ", ".join(
+                f"{m}: {holds[m]:.3f} / {cited[m]:.3f} / {h:.3f}" for m, h in credit.items()
+            )
+            lines += [
+                "- join margin (another page's statement joins the lead when its fitted score "
+                "is within this of the lead's): grouped out-of-fold at that C, answers holding "
+                "every key fact / also citing only pages where a chunk holds one / mean credit "
+                f"(1 for both, 0.5 for the first alone), by margin {joins} "
+                f"(chosen {lead['join_margin']:g} by the credit)",
+            ]
+        elif by_margin := lead.get("oof_answer_holds_cited_by_join_margin"):
             joins = ", ".join(f"{m}: {h:.3f}" for m, h in by_margin.items())
             lines += [
                 "- join margin (another page's statement joins the lead when its fitted score "
