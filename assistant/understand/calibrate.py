@@ -509,16 +509,16 @@ def fit_lead_on(
     def answer_holds(i: int, weights: np.ndarray | None, join_margin: float | None) -> float:
         return float(holds_all(chosen_for(i, weights, join_margin), replays[i][1]))
 
-    # (question, margin) -> (holds every key fact, ... and cites only pages stating one), for
-    # the report: each question is in one test fold, so one entry per margin.
-    parts: dict[tuple[int, float], tuple[bool, bool]] = {}
+    # margin -> per question (holds every key fact, ... and cites only pages stating one), for
+    # the report: fit_lead asks each question once per margin, in its test fold.
+    parts: dict[float, list[tuple[bool, bool]]] = defaultdict(list)
 
     def answer_credit(i: int, weights: np.ndarray | None, join_margin: float | None) -> float:
         chosen, (_, wanted, _, pages) = chosen_for(i, weights, join_margin), replays[i]
         complete = holds_all(chosen, wanted)
         stating = {page(c.hit.chunk.url) for c in chosen} <= pages
         if join_margin is not None:
-            parts[(i, join_margin)] = (complete, complete and stating)
+            parts[join_margin].append((complete, complete and stating))
         return join_credit(complete, stating)
 
     fit = fit_lead(
@@ -528,12 +528,10 @@ def fit_lead_on(
         join_margins=JOIN_GRID,
         join_outcome=answer_credit,
     )
-    by_margin: dict[str, dict[float, float]] = {"holds": {}, "holds_cited": {}}
-    for margin in JOIN_GRID:
-        seen_parts = [v for (_, m), v in parts.items() if m == margin]
-        if seen_parts:
-            by_margin["holds"][margin] = float(np.mean([a for a, _ in seen_parts]))
-            by_margin["holds_cited"][margin] = float(np.mean([b for _, b in seen_parts]))
+    by_margin = {
+        "holds": {m: float(np.mean([a for a, _ in v])) for m, v in parts.items()},
+        "holds_cited": {m: float(np.mean([b for _, b in v])) for m, v in parts.items()},
+    }
     return fit, exemplars, adapters, by_margin
 
 
@@ -654,14 +652,6 @@ def markdown(cal: Calibration) -> str:
                 "every key fact / also citing only pages where a chunk holds one / mean credit "
                 f"(1 for both, 0.5 for the first alone), by margin {joins} "
                 f"(chosen {lead['join_margin']:g} by the credit)",
-            ]
-        elif by_margin := lead.get("oof_answer_holds_cited_by_join_margin"):
-            joins = ", ".join(f"{m}: {h:.3f}" for m, h in by_margin.items())
-            lines += [
-                "- join margin (another page's statement joins the lead when its fitted score "
-                "is within this of the lead's): grouped out-of-fold at that C, answers holding "
-                "every key fact and citing only pages where a chunk holds one, by margin "
-                f"{joins} (chosen {lead['join_margin']:g})",
             ]
     if adapter := r.get("adapter"):
         lines += [
