@@ -1,11 +1,13 @@
 """Answerability: gradient-boosted trees over the evidence features, a cross-validated threshold.
 
 Fitted on train.jsonl by `assistant calibrate`. The threshold on P(answerable) is chosen from
-out-of-fold probabilities (stratified folds by writing batch, at most 5, fixed seed) to maximise
-refusal accuracy minus FALSE_REFUSAL_COST x false-refusal rate: refusing everything and answering
-everything score 1 - FALSE_REFUSAL_COST and 0. Not min(refusal accuracy, 1 - false-refusal rate):
-on-topic questions the documents do not answer are barely separable by these features, and that
-objective bought each of them with about one false refusal (train: false-refusal rate 0.25).
+out-of-fold probabilities (stratified folds by writing batch, at most 5, fixed seed): the one that
+refuses the most unanswerable questions while refusing at most FALSE_REFUSAL_BUDGET of the
+answerable ones. Sessions 13-46 chose it to maximise refusal accuracy minus FALSE_REFUSAL_COST x
+false-refusal rate instead; that objective is flat over a wide range, so its (bagged) argmax moved
+with the measured inputs (shared threshold 0.354 -> 0.430 when one blind set of 180 questions was
+added) while the share of answerable questions below a threshold barely moves. Held out on twelve
+retired blind sets both rules score alike (docs/EVALUATION.md, "The forty-seventh attempt").
 
 Why trees and not the logistic regression of sessions 13-28: a feature can matter only beside
 another (a weak dense match is fine when the exemplars call the question answerable), which one
@@ -43,15 +45,22 @@ L2 = 1.0
 # refusals on the last three blind sealed sets (0.069, 0.069, 0.076), as on the two train batches
 # written like them (out of fold 0.928 and 0.068); with 3 those batches read 0.913 and 0.034.
 FALSE_REFUSAL_COST = 3.0
-# The threshold is the mean of the best thresholds of this many bootstrap resamples of the
-# out-of-fold probabilities: the objective is flat over a wide range (at a false-refusal cost of
-# 2, within 0.01 for thresholds 0.28-0.50 on 1738 train questions), so its single argmax moved
-# with a few questions (0.34 -> 0.44 when 71 were added) while resamples' best thresholds spread
-# from 0.29 to 0.47 (10th-90th percentile). Bagging the argmax averages that out.
+# The share of answerable train questions (out of fold) the threshold may refuse. Issue 12 allows
+# 5 % false refusals on a new writer's questions; held out on sealed35-46 (each left out of the
+# whole fit in turn) budgets of 0.02 / 0.025 / 0.03 / 0.035 read false refusals 0.028 / 0.037 /
+# 0.045 / 0.049 pooled and above 0.05 on 2 / 3 / 6 / 8 of the 12 sets: half the target leaves room
+# for a writer unlike train's. Refusal minus 3 x false refusals read 0.699 / 0.698 / 0.693 / 0.694
+# (0.692 for the objective's bagged argmax).
+FALSE_REFUSAL_BUDGET = 0.025
+# With the word rules (ANSWER_DECISION=both, a comparison mode) no threshold meets the budget: the
+# rules alone refuse 5.4 % of answerable train questions. The union's threshold is still the mean
+# of the best thresholds for the objective over this many bootstrap resamples of the out-of-fold
+# probabilities (the objective is flat over a wide range, so its single argmax moved with a few
+# questions; bagging averages that out).
 THRESHOLD_ROUNDS = 200
 # Each language gets its own threshold, chosen the same way on its own out-of-fold
 # probabilities, when its training questions hold at least this many of each class; with fewer
-# (a new language pack) the bootstrap's choice would be noise, so it uses the shared threshold.
+# (a new language pack) its own would be noise, so it uses the shared threshold.
 # The three languages' out-of-fold probabilities need not be calibrated alike, and their best
 # thresholds differ (fitted on thirteen retired sets each: English 0.36-0.48, Finnish 0.33-0.39,
 # Swedish 0.30-0.39). Held out against one shared threshold from the same fits: refusal 0.835 ->
@@ -237,6 +246,41 @@ def choose_threshold(
     return float(candidates[best[len(best) // 2]])
 
 
+def _shares(
+    p_answerable: np.ndarray,
+    answerable: np.ndarray,
+    thresholds: np.ndarray,
+    also_refused: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Refusal accuracy and false-refusal rate at every threshold at once (sorted counts)."""
+    answerable = np.asarray(answerable, dtype=bool)
+    rules = np.zeros(len(answerable), dtype=bool) if also_refused is None else also_refused
+
+    def refused_share(mask: np.ndarray, empty: float) -> np.ndarray:
+        if not mask.any():
+            return np.full(len(thresholds), empty)
+        below = np.sort(p_answerable[mask & ~rules])
+        return ((mask & rules).sum() + np.searchsorted(below, thresholds, side="left")) / mask.sum()
+
+    return refused_share(~answerable, 1.0), refused_share(answerable, 0.0)
+
+
+def budget_threshold(
+    p_answerable: np.ndarray, answerable: np.ndarray, budget: float = FALSE_REFUSAL_BUDGET
+) -> float:
+    """The threshold refusing the most unanswerable questions while refusing at most `budget` of
+    the answerable ones; among those, the fewest answerable, then the middle of the run."""
+    values = np.unique(p_answerable)
+    candidates = np.concatenate([[0.0], (values[:-1] + values[1:]) / 2, [1.0]])
+    refusal, false_refusal = _shares(p_answerable, answerable, candidates, None)
+    feasible = false_refusal <= budget + 1e-12
+    refusal = np.where(feasible, refusal, -1.0)
+    best = refusal == refusal.max()
+    best &= false_refusal == false_refusal[best].min()
+    run = np.flatnonzero(best)
+    return float(candidates[run[len(run) // 2]])
+
+
 def bagged_threshold(
     p_answerable: np.ndarray,
     answerable: np.ndarray,
@@ -257,7 +301,7 @@ def bagged_threshold(
 def language_thresholds(
     p_answerable: np.ndarray, answerable: np.ndarray, languages: Sequence[str]
 ) -> dict[str, float]:
-    """`bagged_threshold` on each language's rows, for the languages with at least
+    """`budget_threshold` on each language's rows, for the languages with at least
     LANGUAGE_MIN_PER_CLASS answerable and unanswerable questions."""
     langs = np.asarray(languages)
     y = np.asarray(answerable, dtype=bool)
@@ -265,7 +309,7 @@ def language_thresholds(
     for lang in sorted(set(languages)):
         mask = langs == lang
         if min(int((mask & y).sum()), int((mask & ~y).sum())) >= LANGUAGE_MIN_PER_CLASS:
-            chosen[str(lang)] = bagged_threshold(p_answerable[mask], y[mask])
+            chosen[str(lang)] = budget_threshold(p_answerable[mask], y[mask])
     return chosen
 
 
@@ -275,18 +319,9 @@ def _objectives(
     thresholds: np.ndarray,
     also_refused: np.ndarray | None,
 ) -> np.ndarray:
-    """`objective` at every threshold at once (sorted counts instead of one pass per threshold)."""
-    answerable = np.asarray(answerable, dtype=bool)
-    rules = np.zeros(len(answerable), dtype=bool) if also_refused is None else also_refused
-
-    def refused_share(mask: np.ndarray) -> np.ndarray:
-        if not mask.any():
-            return np.zeros(len(thresholds))
-        below = np.sort(p_answerable[mask & ~rules])
-        return ((mask & rules).sum() + np.searchsorted(below, thresholds, side="left")) / mask.sum()
-
-    refusal_accuracy = refused_share(~answerable) if (~answerable).any() else 1.0
-    return refusal_accuracy - FALSE_REFUSAL_COST * refused_share(answerable)
+    """`objective` at every threshold at once."""
+    refusal, false_refusal = _shares(p_answerable, answerable, thresholds, also_refused)
+    return refusal - FALSE_REFUSAL_COST * false_refusal
 
 
 @dataclass(frozen=True)
@@ -384,7 +419,7 @@ def _fit(
     accuracy = cross_val_score(estimator(), x, y, groups=g, cv=cv, scoring="accuracy")
     auc = cross_val_score(estimator(), x, y, groups=g, cv=cv, scoring="roc_auc")
     oof = cross_val_predict(estimator(), x, y, groups=g, cv=cv, method="predict_proba")[:, 1]
-    threshold = bagged_threshold(oof, y)
+    threshold = budget_threshold(oof, y)
     by_language = {} if languages is None else language_thresholds(oof, y, languages)
     langs = np.asarray(languages if languages is not None else [""] * len(y))
     row_threshold = np.array([by_language.get(str(lang), threshold) for lang in langs])

@@ -46,6 +46,7 @@ from assistant.answer.lead import features as lead_features
 from assistant.packs import active, digest, load_packs
 from assistant.understand.adapter import QueryAdapter, fit_adapter, targets_from_labels
 from assistant.understand.answerability import (
+    FALSE_REFUSAL_BUDGET,
     FALSE_REFUSAL_COST,
     LANGUAGE_MIN_PER_CLASS,
     THRESHOLD_ROUNDS,
@@ -583,9 +584,9 @@ def markdown(cal: Calibration) -> str:
         "threshold 0.5): "
         f"{np.mean(a['cv_accuracy']):.3f} ± {np.std(a['cv_accuracy']):.3f}; "
         f"ROC AUC {np.mean(a['cv_roc_auc']):.3f} ± {np.std(a['cv_roc_auc']):.3f}",
-        f"- threshold on P(answerable): {model.threshold:.4f}, the mean over "
-        f"{THRESHOLD_ROUNDS} bootstrap resamples of the out-of-fold probabilities of the threshold "
-        f"that maximises refusal accuracy - {FALSE_REFUSAL_COST:g} x false-refusal rate",
+        f"- threshold on P(answerable): {model.threshold:.4f}, the one refusing the most "
+        f"unanswerable questions out of fold while refusing at most {FALSE_REFUSAL_BUDGET:g} of "
+        "the answerable ones",
     ]
     if by_lang := a.get("oof_by_language"):
         own = ", ".join(
@@ -612,7 +613,10 @@ def markdown(cal: Calibration) -> str:
     if union := a.get("oof_with_rules"):
         lines += [
             f"- with the word rules (ANSWER_DECISION=both), threshold "
-            f"{union['threshold']:.4f} chosen the same way for the union of both refusals: "
+            f"{union['threshold']:.4f} for the union of both refusals (the rules alone exceed the "
+            f"budget), the mean over {THRESHOLD_ROUNDS} bootstrap resamples of the out-of-fold "
+            f"probabilities of the threshold that maximises refusal accuracy - "
+            f"{FALSE_REFUSAL_COST:g} x false-refusal rate: "
             f"out-of-fold refusal accuracy {union['refusal_accuracy']:.3f}, false-refusal rate "
             f"{union['false_refusal_rate']:.3f} (the rules alone, as this mode uses them: "
             f"{union['rules_alone_refusal_accuracy']:.3f} and "

@@ -6,10 +6,12 @@ import numpy as np
 import pytest
 
 from assistant.understand.answerability import (
+    FALSE_REFUSAL_BUDGET,
     FALSE_REFUSAL_COST,
     LANGUAGE_MIN_PER_CLASS,
     AnswerabilityModel,
     bagged_threshold,
+    budget_threshold,
     choose_threshold,
     fit_answerability,
     language_thresholds,
@@ -79,6 +81,54 @@ def test_bagged_threshold_averages_a_flat_optimum() -> None:
     assert high > low and choose_threshold(p, answerable) == pytest.approx(0.55)
     bagged = bagged_threshold(p, answerable, rounds=400)
     assert 0.25 < bagged < 0.55
+
+
+# One answerable question at 0.2 and 39 at 0.9; unanswerable at 0.1, 0.3 and 0.8.
+_BUDGET_P = np.array([0.2] + [0.9] * 39 + [0.1, 0.3, 0.8])
+_BUDGET_Y = np.array([True] * 40 + [False] * 3)
+
+
+@pytest.mark.parametrize(
+    ("budget", "expected"),
+    [
+        # One of 40 answerable may be refused: refusing below 0.85 catches all three.
+        (0.025, 0.85),
+        (FALSE_REFUSAL_BUDGET, 0.85),
+        # None may be: the most it can refuse is the one below the answerable 0.2.
+        (0.0, 0.15),
+        (0.02, 0.15),
+        # Two may be: refusing the 0.9s as well buys no refusal, so it stays at 0.85.
+        (0.05, 0.85),
+    ],
+)
+def test_budget_threshold_refuses_the_most_within_the_budget(
+    budget: float, expected: float
+) -> None:
+    chosen = budget_threshold(_BUDGET_P, _BUDGET_Y, budget)
+    assert chosen == pytest.approx(expected)
+    assert (_BUDGET_P[_BUDGET_Y] < chosen).mean() <= budget
+
+
+def test_budget_threshold_spends_no_budget_on_a_clean_split() -> None:
+    p = np.array([0.05, 0.1, 0.2, 0.3, 0.7, 0.8, 0.9, 0.95])
+    answerable = p > 0.5
+    assert budget_threshold(p, answerable, 0.3) == pytest.approx(0.5)  # the middle of the gap
+
+
+def test_budget_threshold_holds_the_budget_on_overlapping_scores() -> None:
+    rng = np.random.default_rng(11)
+    for n in (50, 400, 3000):
+        y = rng.random(n) < 0.6
+        p = np.clip(rng.normal(np.where(y, 0.65, 0.35), 0.2), 0, 1).round(3)  # ties on purpose
+        for budget in (0.0, 0.01, FALSE_REFUSAL_BUDGET, 0.1):
+            chosen = budget_threshold(p, y, budget)
+            assert (p[y] < chosen).mean() <= budget
+            # One candidate further up would refuse more answerable than the budget allows, or
+            # no more unanswerable.
+            above = p[p >= chosen]
+            if above.size:
+                nxt = np.unique(above)[0] + 1e-9
+                assert (p[y] < nxt).mean() > budget or (p[~y] < nxt).sum() == (p[~y] < chosen).sum()
 
 
 def _rows(seed: int, n: int = 80):
@@ -198,7 +248,7 @@ def test_each_language_gets_the_threshold_of_its_own_gap(lang: str) -> None:
     low, high = GAPS[lang]
     assert low < chosen[lang] < high
     # One shared threshold cannot sit in all three gaps.
-    shared = bagged_threshold(p, y)
+    shared = budget_threshold(p, y)
     assert sum(lo < shared < hi for lo, hi in GAPS.values()) < len(GAPS)
 
 
