@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from assistant import bounds, languages, packs
 from assistant.answer.analysis import analyse
 from assistant.answer.extractive import ExtractiveAnswerer, TermWeights, UnitRecall
@@ -36,6 +38,7 @@ from assistant.store.records import IndexRecords
 from assistant.store.unit_vectors import UnitVectors
 from assistant.understand.calibration import Understanding, load_understanding
 from assistant.understand.features import Observation
+from assistant.understand.probe import SPAN_UNITS
 
 log = logging.getLogger(__name__)
 
@@ -392,9 +395,13 @@ class Assistant:
         qvec, hits = self.retrieve(standalone, answer_lang, context)
         timings["retrieve"] = _ms(t)
         selection = state.answerer.select(standalone, qvec, hits, answer_lang)
-        closest = max(selection.candidates, key=lambda c: c.dense, default=None)
-        evidence_vec = state.vectors.get(closest.unit.key) if closest else None
-        return Observation(question, standalone, answer_lang, qvec, hits, selection, evidence_vec)
+        by_dense = sorted(selection.candidates, key=lambda c: -c.dense)
+        closest = [v for c in by_dense if (v := state.vectors.get(c.unit.key)) is not None]
+        evidence_vec = closest[0] if closest else None
+        span = np.vstack(closest[:SPAN_UNITS]) if closest else None
+        return Observation(
+            question, standalone, answer_lang, qvec, hits, selection, evidence_vec, span
+        )
 
 
 def _sections(chunks: list[Chunk]) -> Callable[[Chunk], list[Chunk]]:

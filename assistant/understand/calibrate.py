@@ -67,7 +67,7 @@ from assistant.understand.classify import (
 from assistant.understand.exemplars import Exemplars
 from assistant.understand.features import Observation, answerability_features
 from assistant.understand.fit_inputs import FitInputs
-from assistant.understand.probe import SEEDS, fit_probe, probe_input
+from assistant.understand.probe import SEEDS, SPAN_UNITS, fit_probe, probe_input
 from assistant.urls import page
 
 TRAIN_SET = Path(__file__).resolve().parents[2] / "evals" / "questions" / "train.jsonl"
@@ -235,7 +235,9 @@ def _calibrate(
     labels = [q.answerable for q in questions]
     # The probe first: each question's value from a probe fitted without its fold, as serving
     # meets a question the probe was not fitted on.
-    probe_inputs = [probe_input(seen.qvec, seen.evidence_vec) for seen in seen_all]
+    probe_inputs = [
+        probe_input(seen.qvec, seen.evidence_vec, seen.evidence_span) for seen in seen_all
+    ]
     probe_fit = fit_probe(probe_inputs, labels, groups)
     rows = [
         answerability_features(
@@ -629,7 +631,8 @@ def markdown(cal: Calibration) -> str:
         lines += [
             f"- answerability probe (the average of {probe.get('networks', 1)} networks, each one "
             f"hidden layer of {probe['hidden']} ReLU units over the "
-            "question's embedding and its element-wise product with the closest unit's, "
+            "question's embedding, its element-wise product with the closest unit's and its "
+            f"residual outside the span of the {SPAN_UNITS} closest units', "
             "assistant/understand/probe.py): out-of-fold ROC AUC by writing batch "
             f"{by_alpha} (chosen alpha={probe['alpha']:g}); its log-odds is the feature "
             "`probe`, out of fold while fitting",

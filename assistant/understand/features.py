@@ -33,6 +33,8 @@ class Observation:
     selection: Selection
     # the unit vector of the candidate closest to the question (None: nothing retrieved)
     evidence_vec: np.ndarray | None = None
+    # the vectors of the closest candidates (closest first, at most probe.SPAN_UNITS; None: none)
+    evidence_span: np.ndarray | None = None
 
 
 # The order is the order of the calibrated coefficients.

@@ -74,7 +74,7 @@ def test_committed_file_is_for_the_shipped_packs_and_features() -> None:
 
 
 @pytest.mark.slow
-# A whole calibration over every training question (10,049 in session 44): about 20 minutes in a
+# A whole calibration over every training question (10,229 in session 45): about 20 minutes in a
 # fresh clone's CI run on 2 cores (session 39), past the suite's 600 s. The bound grows with the
 # training sets and the join margin grid (session 42).
 @pytest.mark.timeout(3000)

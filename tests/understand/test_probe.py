@@ -8,15 +8,48 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from assistant.understand.probe import PROBE_FEATURE, Probe, fit_probe, probe_input
+from assistant.understand.probe import (
+    PROBE_FEATURE,
+    SPAN_UNITS,
+    Probe,
+    fit_probe,
+    probe_input,
+    residual,
+)
 
 
-def test_input_is_the_question_then_its_product_with_the_evidence() -> None:
+def test_input_is_the_question_its_product_with_the_evidence_and_the_residual() -> None:
     q = np.array([0.6, 0.8, 0.0])
     e = np.array([1.0, 0.5, 2.0])
-    assert probe_input(q, e).tolist() == pytest.approx([0.6, 0.8, 0.0, 0.6, 0.4, 0.0])
-    # nothing retrieved: the product part is zeros, the question part stays
-    assert probe_input(q, None).tolist() == pytest.approx([0.6, 0.8, 0.0, 0.0, 0.0, 0.0])
+    span = np.array([[1.0, 0.0, 0.0]])
+    assert probe_input(q, e, span).tolist() == pytest.approx(
+        [0.6, 0.8, 0.0, 0.6, 0.4, 0.0, 0.0, 0.8, 0.0]
+    )
+    # nothing retrieved: the product part is zeros, the question part stays, and nothing of the
+    # question is explained
+    assert probe_input(q, None).tolist() == pytest.approx(
+        [0.6, 0.8, 0.0, 0.0, 0.0, 0.0, 0.6, 0.8, 0.0]
+    )
+
+
+@pytest.mark.parametrize(
+    ("span", "expected"),
+    [
+        # one unit along the first axis explains the question's first component only
+        ([[1.0, 0.0, 0.0]], [0.0, 0.8, 0.0]),
+        # a unit that is not a unit vector spans the same line
+        ([[3.0, 0.0, 0.0]], [0.0, 0.8, 0.0]),
+        # two units spanning the question's plane explain all of it
+        ([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]], [0.0, 0.0, 0.0]),
+        # a unit orthogonal to the question explains nothing
+        ([[0.0, 0.0, 1.0]], [0.6, 0.8, 0.0]),
+        # the same unit twice spans one line, not two
+        ([[1.0, 1.0, 0.0], [1.0, 1.0, 0.0]], [-0.1, 0.1, 0.0]),
+    ],
+)
+def test_the_residual_is_what_the_closest_units_do_not_span(span, expected) -> None:
+    q = np.array([0.6, 0.8, 0.0])
+    assert residual(q, np.array(span)).tolist() == pytest.approx(expected, abs=1e-12)
 
 
 def _synthetic(rng: np.random.Generator, n: int):
@@ -65,7 +98,8 @@ def test_round_trip_scores_exactly_as_fitted() -> None:
     new_q, new_e = rng.normal(size=4), rng.normal(size=4)
     assert again.score(new_q, new_e) == probe.score(new_q, new_e)
     assert again.alpha == probe.alpha
-    assert again.hidden_weights.shape == (8, probe.output_weights.shape[0])
+    # four dimensions each of the question, the product and the residual
+    assert again.hidden_weights.shape == (12, probe.output_weights.shape[0])
 
 
 # One on-topic question the documents answer, and one everyday question, per language.
@@ -106,10 +140,13 @@ def test_the_committed_probe_reads_each_language(calibrated, lang, on_topic, eve
     for text in (on_topic, everyday):
         obs = calibrated.observe(text)
         assert obs.lang == lang and obs.evidence_vec is not None
+        assert obs.evidence_span is not None and len(obs.evidence_span) == SPAN_UNITS
+        assert np.array_equal(obs.evidence_span[0], obs.evidence_vec)
         reading = understanding.read(obs, calibrated._state.weights)
         assert reading.features is not None
-        # serving feeds the probe the question and its closest unit, as calibrate fitted it
-        expected = understanding.probe.score(obs.qvec, obs.evidence_vec)
+        # serving feeds the probe the question, its closest unit and their span, as calibrate
+        # fitted it
+        expected = understanding.probe.score(obs.qvec, obs.evidence_vec, obs.evidence_span)
         assert reading.features[PROBE_FEATURE] == pytest.approx(expected)
         readings[text] = reading.features[PROBE_FEATURE]
     assert readings[on_topic] > readings[everyday]
