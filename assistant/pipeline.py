@@ -397,11 +397,8 @@ class Assistant:
         selection = state.answerer.select(standalone, qvec, hits, answer_lang)
         by_dense = sorted(selection.candidates, key=lambda c: -c.dense)
         closest = [v for c in by_dense if (v := state.vectors.get(c.unit.key)) is not None]
-        evidence_vec = closest[0] if closest else None
         span = np.vstack(closest[:SPAN_UNITS]) if closest else None
-        return Observation(
-            question, standalone, answer_lang, qvec, hits, selection, evidence_vec, span
-        )
+        return Observation(question, standalone, answer_lang, qvec, hits, selection, span)
 
 
 def _sections(chunks: list[Chunk]) -> Callable[[Chunk], list[Chunk]]:

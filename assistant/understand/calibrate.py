@@ -235,9 +235,7 @@ def _calibrate(
     labels = [q.answerable for q in questions]
     # The probe first: each question's value from a probe fitted without its fold, as serving
     # meets a question the probe was not fitted on.
-    probe_inputs = [
-        probe_input(seen.qvec, seen.evidence_vec, seen.evidence_span) for seen in seen_all
-    ]
+    probe_inputs = [probe_input(seen.qvec, seen.evidence_span) for seen in seen_all]
     probe_fit = fit_probe(probe_inputs, labels, groups)
     rows = [
         answerability_features(

@@ -167,9 +167,7 @@ class Understanding:
         if self.exemplars:
             terms = weights.content(obs.question, obs.lang)
             exemplar = self.exemplars.features(obs.qvec, terms=terms, lang=obs.lang)
-        probe = (
-            self.probe.score(obs.qvec, obs.evidence_vec, obs.evidence_span) if self.probe else None
-        )
+        probe = self.probe.score(obs.qvec, obs.evidence_span) if self.probe else None
         features = answerability_features(
             obs.standalone, obs.lang, obs.hits, obs.selection, weights, kind_proba, exemplar, probe
         )

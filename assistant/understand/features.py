@@ -31,9 +31,8 @@ class Observation:
     qvec: np.ndarray
     hits: list[SearchHit]
     selection: Selection
-    # the unit vector of the candidate closest to the question (None: nothing retrieved)
-    evidence_vec: np.ndarray | None = None
-    # the vectors of the closest candidates (closest first, at most probe.SPAN_UNITS; None: none)
+    # the vectors of the closest candidates (closest first, at most probe.SPAN_UNITS; None:
+    # nothing retrieved)
     evidence_span: np.ndarray | None = None
 
 

@@ -66,13 +66,13 @@ def residual(qvec: np.ndarray, span: np.ndarray | None) -> np.ndarray:
     return q - units @ weights
 
 
-def probe_input(
-    qvec: np.ndarray, evidence_vec: np.ndarray | None, span: np.ndarray | None = None
-) -> np.ndarray:
+def probe_input(qvec: np.ndarray, span: np.ndarray | None) -> np.ndarray:
     """The question vector, its element-wise product with the closest evidence unit's vector
-    (zeros when nothing was retrieved), then its residual outside the closest units' span."""
+    (the span's first row; zeros when nothing was retrieved), then its residual outside the
+    closest units' span."""
     q = np.asarray(qvec, dtype=np.float64)
-    e = np.zeros_like(q) if evidence_vec is None else np.asarray(evidence_vec, dtype=np.float64)
+    none = span is None or len(span) == 0
+    e = np.zeros_like(q) if none else np.asarray(span[0], dtype=np.float64)
     return np.concatenate([q, q * e, residual(q, span)])
 
 
@@ -88,11 +88,10 @@ class Probe:
     output_bias: float
     alpha: float
 
-    def score(
-        self, qvec: np.ndarray, evidence_vec: np.ndarray | None, span: np.ndarray | None = None
-    ) -> float:
-        """Log-odds that the question is answerable from the documents."""
-        return float(self.scores(probe_input(qvec, evidence_vec, span)))
+    def score(self, qvec: np.ndarray, span: np.ndarray | None) -> float:
+        """Log-odds that the question is answerable from the documents; `span` holds the
+        closest evidence units' vectors, closest first (None: nothing retrieved)."""
+        return float(self.scores(probe_input(qvec, span)))
 
     def scores(self, x: np.ndarray) -> np.ndarray:
         """Log-odds for `probe_input` rows (one row or a matrix of them)."""

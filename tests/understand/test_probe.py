@@ -20,10 +20,10 @@ from assistant.understand.probe import (
 
 def test_input_is_the_question_its_product_with_the_evidence_and_the_residual() -> None:
     q = np.array([0.6, 0.8, 0.0])
-    e = np.array([1.0, 0.5, 2.0])
-    span = np.array([[1.0, 0.0, 0.0]])
-    assert probe_input(q, e, span).tolist() == pytest.approx(
-        [0.6, 0.8, 0.0, 0.6, 0.4, 0.0, 0.0, 0.8, 0.0]
+    # the product is with the span's first row, the closest unit; the residual is outside both
+    span = np.array([[1.0, 0.5, 2.0], [1.0, 0.5, 0.0]])
+    assert probe_input(q, span).tolist() == pytest.approx(
+        [0.6, 0.8, 0.0, 0.6, 0.4, 0.0, -0.2, 0.4, 0.0]
     )
     # nothing retrieved: the product part is zeros, the question part stays, and nothing of the
     # question is explained
@@ -63,11 +63,11 @@ def test_a_signal_in_the_product_is_learned_and_kept_on_new_questions() -> None:
     rng = np.random.default_rng(0)
     # 1,000 rows: the hidden layer needs more than the logistic model did (400 read 0.85)
     q, e, y = _synthetic(rng, 1000)
-    x = [probe_input(a, b) for a, b in zip(q, e, strict=True)]
+    x = [probe_input(a, b[None, :]) for a, b in zip(q, e, strict=True)]
     fit = fit_probe(x, y, [f"batch-{i % 20}" for i in range(len(y))])
     assert roc_auc_score(y, fit.oof) > 0.9
     new_q, new_e, new_y = _synthetic(rng, 200)
-    scores = [fit.probe.score(a, b) for a, b in zip(new_q, new_e, strict=True)]
+    scores = [fit.probe.score(a, b[None, :]) for a, b in zip(new_q, new_e, strict=True)]
     assert roc_auc_score(new_y, scores) > 0.9
 
 
@@ -92,10 +92,10 @@ def test_training_values_are_out_of_fold_by_writing_batch() -> None:
 def test_round_trip_scores_exactly_as_fitted() -> None:
     rng = np.random.default_rng(2)
     q, e, y = _synthetic(rng, 200)
-    x = [probe_input(a, b) for a, b in zip(q, e, strict=True)]
+    x = [probe_input(a, b[None, :]) for a, b in zip(q, e, strict=True)]
     probe = fit_probe(x, y, [f"b{i % 10}" for i in range(len(y))]).probe
     again = Probe.from_dict(probe.to_dict())
-    new_q, new_e = rng.normal(size=4), rng.normal(size=4)
+    new_q, new_e = rng.normal(size=4), rng.normal(size=(1, 4))
     assert again.score(new_q, new_e) == probe.score(new_q, new_e)
     assert again.alpha == probe.alpha
     # four dimensions each of the question, the product and the residual
@@ -139,14 +139,13 @@ def test_the_committed_probe_reads_each_language(calibrated, lang, on_topic, eve
     readings = {}
     for text in (on_topic, everyday):
         obs = calibrated.observe(text)
-        assert obs.lang == lang and obs.evidence_vec is not None
+        assert obs.lang == lang
         assert obs.evidence_span is not None and len(obs.evidence_span) == SPAN_UNITS
-        assert np.array_equal(obs.evidence_span[0], obs.evidence_vec)
         reading = understanding.read(obs, calibrated._state.weights)
         assert reading.features is not None
-        # serving feeds the probe the question, its closest unit and their span, as calibrate
+        # serving feeds the probe the question and its closest units' span, as calibrate
         # fitted it
-        expected = understanding.probe.score(obs.qvec, obs.evidence_vec, obs.evidence_span)
+        expected = understanding.probe.score(obs.qvec, obs.evidence_span)
         assert reading.features[PROBE_FEATURE] == pytest.approx(expected)
         readings[text] = reading.features[PROBE_FEATURE]
     assert readings[on_topic] > readings[everyday]
@@ -158,7 +157,7 @@ def test_the_average_scores_the_mean_of_its_networks() -> None:
 
     rng = np.random.default_rng(3)
     q, e, y = _synthetic(rng, 300)
-    x = np.vstack([probe_input(a, b) for a, b in zip(q, e, strict=True)])
+    x = np.vstack([probe_input(a, b[None, :]) for a, b in zip(q, e, strict=True)])
     networks = [_fit_network(x, y, 1.0, seed) for seed in SEEDS]
     # different starts give different networks, so averaging them changes something
     assert not np.allclose(networks[0].scores(x), networks[1].scores(x))
