@@ -24,6 +24,7 @@ from assistant.answer.units import Unit, split_units
 from assistant.retrieval.bm25 import tokenize
 from assistant.schema import Chunk, Contact, SearchHit
 from assistant.store.unit_vectors import UnitVectors
+from assistant.understand.probe import residual
 from assistant.urls import page
 
 
@@ -58,6 +59,8 @@ class Selection:
 
 _WORD = textregex.compile(r"[^\W_]+")
 _NUMBER = textregex.compile(r"\d+(?:[.,]\d+)*")
+# Cosine above which a statement says what another says (they share no new figure).
+SAME_MEANING = 0.93
 
 
 def _stop_words(lang: str) -> frozenset[str]:
@@ -599,7 +602,8 @@ class ExtractiveAnswerer:
         return selection
 
     def _redundant(self, candidate: Candidate, chosen: list[Candidate]) -> bool:
-        """Says what a chosen unit already says (the same text, or nearly the same meaning)."""
+        """Says what a chosen unit already says (the same text, or nearly the same meaning), or
+        what the chosen units say together."""
         text = candidate.unit.text
         if any(text in c.unit.text or c.unit.text in text for c in chosen):
             return True
@@ -607,17 +611,32 @@ class ExtractiveAnswerer:
         if vec is None:
             return False
         numbers = set(_NUMBER.findall(text))
+        vecs = []
         for other in chosen:
             ovec = self.vectors.get(other.unit.key)
+            if ovec is None:
+                continue
+            vecs.append(ovec)
             # Near in meaning, and no figure (amount, date, phone) the chosen one lacks: a
             # paraphrase that adds "... and the city's own share is at least 25 %" is not one.
-            if (
-                ovec is not None
-                and float(vec @ ovec) > 0.93
-                and numbers <= set(_NUMBER.findall(other.unit.text))
+            if float(vec @ ovec) > SAME_MEANING and numbers <= set(
+                _NUMBER.findall(other.unit.text)
             ):
                 return True
-        return False
+        # As near to what two or more chosen units span, and no figure all of them lack: "A
+        # company may contribute money, if the organisation wants; it counts as private
+        # funding" after those two statements. For one unit the test above is this one (unit
+        # vectors: cosine c leaves a residual of length sqrt(1 - c^2)). Measured at the
+        # calibration before it, on sealed40-48 after their runs (1,620 questions): key facts
+        # 0.911 -> 0.912 (one answer gained a key fact, none lost one), median answer 68 -> 65
+        # words (130 answers changed, 17 words shorter at the median); dev key facts, refusal
+        # and URL validity equal, median 62 -> 60.
+        if len(vecs) < 2:
+            return False
+        if not numbers <= set().union(*(set(_NUMBER.findall(c.unit.text)) for c in chosen)):
+            return False
+        left = residual(np.asarray(vec), np.vstack(vecs))
+        return float(np.linalg.norm(left)) < math.sqrt(1.0 - SAME_MEANING**2)
 
 
 # Probes for the pathological-input test (tests/assistant/test_textregex.py).

@@ -107,3 +107,64 @@ def test_a_paraphrase_is_redundant_unless_it_adds_a_figure(lang):
     chosen = [cand(chosen_text)]
     assert answerer._redundant(cand(same), chosen)
     assert not answerer._redundant(cand(more), chosen)
+
+
+# Two chosen statements, a third that says both together, and that one with a figure added.
+TOGETHER = {
+    "en": (
+        "A company may put money into a project run by an eligible organisation.",
+        "Such money counts as private funding.",
+        "A company's money in an eligible organisation's project counts as private funding.",
+        "A company's money in an eligible organisation's project counts as private funding, "
+        "up to 10 %.",
+    ),
+    "fi": (
+        "Yritys voi sijoittaa rahaa tukikelpoisen organisaation hankkeeseen.",
+        "Tällainen raha lasketaan yksityiseksi rahoitukseksi.",
+        "Yrityksen raha tukikelpoisen organisaation hankkeessa on yksityistä rahoitusta.",
+        "Yrityksen raha tukikelpoisen organisaation hankkeessa on yksityistä rahoitusta, "
+        "enintään 10 %.",
+    ),
+    "sv": (
+        "Ett företag får satsa pengar i ett projekt som en stödberättigad organisation driver.",
+        "Sådana pengar räknas som privat finansiering.",
+        "Ett företags pengar i en stödberättigad organisations projekt är privat finansiering.",
+        "Ett företags pengar i en stödberättigad organisations projekt är privat finansiering, "
+        "högst 10 %.",
+    ),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "fi", "sv"])
+def test_what_two_chosen_statements_say_together_is_redundant(lang):
+    import numpy as np
+
+    from assistant.answer.extractive import ExtractiveAnswerer, TermWeights
+    from assistant.answer.units import unit_key
+    from assistant.store.unit_vectors import UnitVectors
+
+    first, second, both, with_figure = TOGETHER[lang]
+    e1, e2, e3 = np.eye(3)
+    inside = (e1 + e2) / np.sqrt(2)  # cosine 0.71 to each: no paraphrase of either alone
+    outside = (e1 + e2 + e3) / np.sqrt(3)  # a third of it outside their span
+    texts = {first: e1, second: e2, both: inside, with_figure: inside}
+    vectors = UnitVectors([unit_key(t) for t in texts], np.vstack(list(texts.values())))
+    answerer = ExtractiveAnswerer(TermWeights([]), vectors)
+
+    def cand(text: str) -> Candidate:
+        chunk = Chunk(chunk_id="h#0", doc_id="h", lang=lang, text=text, urls=["https://a.example/"])
+        return Candidate(
+            split_units(text)[0], SearchHit(chunk=chunk, score=1.0, rank=1), 0.5, 0, frozenset()
+        )
+
+    assert answerer._redundant(cand(both), [cand(first), cand(second)])
+    # one chosen statement alone does not span it
+    assert not answerer._redundant(cand(both), [cand(first)])
+    # a figure none of the chosen ones holds keeps it
+    assert not answerer._redundant(cand(with_figure), [cand(first), cand(second)])
+    # a statement with a part outside their span is kept
+    vectors_out = UnitVectors(
+        [unit_key(t) for t in (first, second, both)], np.vstack([e1, e2, outside])
+    )
+    answerer_out = ExtractiveAnswerer(TermWeights([]), vectors_out)
+    assert not answerer_out._redundant(cand(both), [cand(first), cand(second)])
