@@ -50,6 +50,22 @@ def test_round_trip_reads_back_what_fitting_measured(memory: Exemplars) -> None:
     assert np.array_equal(again.answerable, memory.answerable)
 
 
+def test_the_memory_is_column_major_and_measures_as_the_row_major_product() -> None:
+    # Column-major is the layout BLAS reads fastest for one question against thousands (the
+    # speed is measured by benchmarks/run.py); the similarities stay the plain dot products.
+    rng = np.random.default_rng(0)
+    rows = rng.normal(size=(300, 16)).astype(np.float32)
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    memory = Exemplars.build(list(rows), [True] * 150 + [False] * 150, [str(i) for i in range(300)])
+    read = Exemplars.from_dict(memory.to_dict())
+    for m in (memory, read):
+        assert m.vectors.flags.f_contiguous
+    q = rows[7]
+    expected = np.ascontiguousarray(read.vectors) @ q
+    np.testing.assert_allclose(read.similarities(q), expected, rtol=0, atol=1e-6)
+    np.testing.assert_array_equal(read.vectors, memory.vectors)
+
+
 def test_a_file_whose_parts_differ_in_length_is_rejected(memory: Exemplars) -> None:
     data = memory.to_dict()
     data["groups"] = data["groups"][:-1]
