@@ -74,7 +74,7 @@ def test_committed_file_is_for_the_shipped_packs_and_features() -> None:
 
 
 @pytest.mark.slow
-# A whole calibration over every training question (10,949 in session 48): about 20 minutes in a
+# A whole calibration over every training question (11,129 in session 49): about 20 minutes in a
 # fresh clone's CI run on 2 cores in session 39, about 33 in session 45 (the probe's input 1,152
 # wide), past the suite's 600 s. The bound grows with the training sets and the join margin grid
 # (session 42).
