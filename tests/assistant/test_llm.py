@@ -131,7 +131,7 @@ def test_stream_failure_mid_answer_raises_llm_unavailable() -> None:
 def test_condense_rewrites_a_follow_up_from_the_history() -> None:
     history = [
         Turn(role="user", content="Mikä on ekosysteemisopimus?"),
-        Turn(role="assistant", content="Sopimus on kaupungin ja valtion välinen [1]."),
+        Turn(role="assistant", content="Se on Tampereen ja valtion yhteinen sopimus [1]."),
     ]
     model, recorder = recorded(
         GenericFakeChatModel, messages=iter(['"Mikä on ekosysteemisopimuksen budjetti?"\n'])
@@ -144,7 +144,7 @@ def test_condense_rewrites_a_follow_up_from_the_history() -> None:
     assert "suomeksi" in prompt[0].content
     assert [m.content for m in prompt[1:]] == [
         "Mikä on ekosysteemisopimus?",
-        "Sopimus on kaupungin ja valtion välinen [1].",
+        "Se on Tampereen ja valtion yhteinen sopimus [1].",
         "Entä sen budjetti?",
     ]
 
